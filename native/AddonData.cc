@@ -1,0 +1,86 @@
+#include "AddonData.h"
+
+#include "Args.h"
+#include "Backend.h"
+#include "Context.h"
+#include "Devices.h"
+#include "Errors.h"
+#include "Model.h"
+#include "ModelLoadWorker.h"
+
+#include <llama.h>
+
+namespace lg {
+
+AddonData::AddonData(Napi::Env env, Napi::Object exports) {
+  backend::EnsureInitialized();
+  modelClass = Napi::Persistent(Model::Init(env));
+  contextClass = Napi::Persistent(Context::Init(env));
+  DefineAddon(exports, {
+                           InstanceMethod<&AddonData::SetErrorClass>("setErrorClass"),
+                           InstanceMethod<&AddonData::SetLogLevel>("setLogLevel"),
+                           InstanceMethod<&AddonData::SetLogCallback>("setLogCallback"),
+                           InstanceMethod<&AddonData::SystemInfo>("systemInfo"),
+                           InstanceMethod<&AddonData::ListDevices>("listDevices"),
+                           InstanceMethod<&AddonData::LoadModel>("loadModel"),
+                       });
+}
+
+Napi::Value AddonData::SetErrorClass(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) throw MakeError(info.Env(), code::kInvalidArgument, "setErrorClass expects a class");
+  errorClass = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+Napi::Value AddonData::SetLogLevel(const Napi::CallbackInfo& info) {
+  backend::SetLogLevel(info.Env(), static_cast<int>(args::Integer(info[0], "level", 0, 4)));
+  return info.Env().Undefined();
+}
+
+Napi::Value AddonData::SetLogCallback(const Napi::CallbackInfo& info) {
+  backend::SetLogCallback(info.Env(), info[0]);
+  return info.Env().Undefined();
+}
+
+Napi::Value AddonData::SystemInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("llamaCppBuild", llama_version());
+  out.Set("system", llama_print_system_info());
+  out.Set("supportsGpuOffload", llama_supports_gpu_offload());
+  out.Set("supportsMmap", llama_supports_mmap());
+  out.Set("supportsMlock", llama_supports_mlock());
+  out.Set("maxSequences", static_cast<double>(llama_max_parallel_sequences()));
+  return out;
+}
+
+Napi::Value AddonData::ListDevices(const Napi::CallbackInfo& info) { return devices::List(info.Env()); }
+
+// loadModel(path, { gpuLayers, useMmap, useMlock, vocabOnly }, onProgress?) -> { promise, abort }
+Napi::Value AddonData::LoadModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ModelLoadOptions options;
+  options.path = args::String(info[0], "path");
+  if (options.path.empty()) throw MakeError(env, code::kInvalidArgument, "path must not be empty");
+  Napi::Object o = args::OptionalObject(info[1], "options");
+  options.gpuLayers = static_cast<int32_t>(args::OptionalInteger(o, "gpuLayers", -1, -1, INT32_MAX));
+  options.vocabOnly = args::OptionalBool(o, "vocabOnly", false);
+  const bool mlock = args::OptionalBool(o, "useMlock", false);
+  const Napi::Value mmapValue = o.Get("useMmap");
+  if (mmapValue.IsUndefined() || mmapValue.IsNull()) {
+    options.loadMode = mlock ? LLAMA_LOAD_MODE_MMAP_MLOCK : LLAMA_LOAD_MODE_AUTO;
+  } else if (args::OptionalBool(o, "useMmap", true)) {
+    options.loadMode = mlock ? LLAMA_LOAD_MODE_MMAP_MLOCK : LLAMA_LOAD_MODE_MMAP;
+  } else {
+    options.loadMode = mlock ? LLAMA_LOAD_MODE_MLOCK : LLAMA_LOAD_MODE_NONE;
+  }
+  auto abort = std::make_shared<std::atomic<bool>>(false);
+  auto* worker = new ModelLoadWorker(env, std::move(options), info[2], abort);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("promise", worker->Promise());
+  out.Set("abort", Napi::Function::New(env, [abort](const Napi::CallbackInfo&) { abort->store(true); }));
+  worker->Queue();
+  return out;
+}
+
+}  // namespace lg

@@ -1,0 +1,22 @@
+// Shared ownership of a llama_model: the JS Model holds one reference, every
+// context made from it holds another, so weights are freed only after the
+// last user (including in-flight native work) lets go.
+#pragma once
+
+#include <llama.h>
+
+#include <memory>
+
+namespace lg {
+
+using ModelHandle = std::shared_ptr<llama_model>;
+
+inline ModelHandle AdoptModel(llama_model* model) { return ModelHandle(model, llama_model_free); }
+
+// What ModelLoadWorker hands to the Model constructor.
+struct LoadedModel {
+  ModelHandle handle;
+  bool vocabOnly = false;
+};
+
+}  // namespace lg

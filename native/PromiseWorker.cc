@@ -1,0 +1,36 @@
+#include "PromiseWorker.h"
+
+namespace lg {
+
+PromiseWorker::PromiseWorker(Napi::Env env, const char* name)
+    : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)) {}
+
+void PromiseWorker::Execute() {
+  try {
+    Run();
+  } catch (const std::exception& e) {
+    error_ = Classify(e);
+    SetError(error_.message);
+  } catch (...) {
+    error_ = {code::kInternal, "unknown native error"};
+    SetError(error_.message);
+  }
+}
+
+void PromiseWorker::OnOK() {
+  Napi::Env env = Env();
+  Napi::HandleScope scope(env);
+  try {
+    deferred_.Resolve(Guard(env, [&] { return Result(env); }));
+  } catch (const Napi::Error& e) {
+    deferred_.Reject(e.Value());
+  }
+}
+
+void PromiseWorker::OnError(const Napi::Error& /*error*/) {
+  Napi::Env env = Env();
+  Napi::HandleScope scope(env);
+  deferred_.Reject(MakeError(env, error_.code, error_.message).Value());
+}
+
+}  // namespace lg

@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Vendors llama.cpp into vendor/llama.cpp from the npm registry.
+ *
+ * The npm package node-llama-cpp ships a git bundle of upstream llama.cpp
+ * (llama/gitRelease.bundle). We `npm pack` the pinned version into a temp dir
+ * (nothing is installed, no package script runs), check the tarball against a
+ * pinned sha512, pull out that one file, `git clone` it and verify the pinned
+ * commit. Nothing else of that package is used.
+ *
+ * - Idempotent: a checkout already at the pinned commit is left alone.
+ * - Atomic: the clone is made in a temp dir next to the target and renamed
+ *   into place only once verified, so a half-finished clone never looks done.
+ * - Offline: fails with one line saying what to do.
+ *
+ * Environment:
+ *   LLAMA_GENERATE_LLAMA_CPP_DIR  use this existing checkout instead (nothing is fetched)
+ *   LLAMA_GENERATE_VENDOR_DIR     where to clone (default: <package>/vendor/llama.cpp)
+ *   LLAMA_GENERATE_LLAMA_TARBALL  use this already downloaded node-llama-cpp tarball (still verified)
+ */
+const { spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { extractFileFromTgz } = require('./tgz');
+
+const PIN = Object.freeze({
+  packageName: 'node-llama-cpp',
+  packageVersion: '3.22.1',
+  integrity: 'sha512-bltIipuWmc123H7tMIgDGKSsSrhmhlQYeVUC48XTjVW7XGJJiJJyCdlTMzQ/LiWoPkGDpcL4FviDpgw7qfTiDw==',
+  bundlePath: 'package/llama/gitRelease.bundle',
+  commit: 'de3ff815ea7d559ee917f063901b8986f038abc6',
+});
+
+class VendorError extends Error {}
+
+function run(cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { encoding: 'utf8', ...options });
+  if (result.error) throw new VendorError(`cannot run ${cmd}: ${result.error.message}`);
+  return result;
+}
+
+function gitHead(dir) {
+  if (!fs.existsSync(path.join(dir, '.git'))) return null;
+  const r = run('git', ['-C', dir, 'rev-parse', 'HEAD']);
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function integrityOf(file) {
+  const hash = crypto.createHash('sha512').update(fs.readFileSync(file)).digest('base64');
+  return `sha512-${hash}`;
+}
+
+function offlineHint() {
+  return (
+    `set LLAMA_GENERATE_LLAMA_CPP_DIR to an existing llama.cpp checkout (commit ${PIN.commit.slice(0, 12)}), ` +
+    'which the build then uses, or run `npm run vendor` again when the npm registry is reachable'
+  );
+}
+
+/** `npm pack` the pinned package into `dir` and return the tarball's path. */
+function packTarball(dir) {
+  const spec = `${PIN.packageName}@${PIN.packageVersion}`;
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = run(npm, ['pack', spec, '--json', '--ignore-scripts', '--pack-destination', dir], {
+    cwd: dir,
+    shell: process.platform === 'win32',
+    env: { ...process.env, npm_config_fetch_retries: process.env.npm_config_fetch_retries ?? '1' },
+  });
+  if (r.status !== 0) {
+    const reason = (r.stderr.match(/npm error (?:code )?(\S.*)/) || [, `npm pack exited with ${r.status}`])[1];
+    throw new VendorError(`cannot fetch ${spec} from the npm registry (${reason.trim()}); ${offlineHint()}`);
+  }
+  const info = JSON.parse(r.stdout)[0];
+  return path.join(dir, info.filename);
+}
+
+function vendor() {
+  const override = process.env.LLAMA_GENERATE_LLAMA_CPP_DIR;
+  if (override) {
+    if (!fs.existsSync(path.join(override, 'include', 'llama.h'))) {
+      throw new VendorError(`LLAMA_GENERATE_LLAMA_CPP_DIR=${override} is not a llama.cpp checkout (no include/llama.h)`);
+    }
+    const head = gitHead(override);
+    if (head && head !== PIN.commit) {
+      console.warn(`llama-generate: note: ${override} is at ${head.slice(0, 12)}, not the pinned ${PIN.commit.slice(0, 12)}`);
+    }
+    console.log(`llama-generate: using llama.cpp from LLAMA_GENERATE_LLAMA_CPP_DIR=${override}`);
+    return override;
+  }
+
+  const target = path.resolve(process.env.LLAMA_GENERATE_VENDOR_DIR || path.join(__dirname, '..', 'vendor', 'llama.cpp'));
+  const head = gitHead(target);
+  if (head === PIN.commit) {
+    console.log(`llama-generate: vendor/llama.cpp already at ${PIN.commit.slice(0, 12)}; nothing to do`);
+    return target;
+  }
+  if (fs.existsSync(target)) {
+    throw new VendorError(
+      `${target} exists but is ${head ? `at ${head.slice(0, 12)}` : 'not a git checkout'}, not the pinned ` +
+        `${PIN.commit.slice(0, 12)}; remove it and run \`npm run vendor\` again`,
+    );
+  }
+
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'llama-generate-vendor-'));
+  const staging = fs.mkdtempSync(`${target}.partial-`);
+  try {
+    const tarball = process.env.LLAMA_GENERATE_LLAMA_TARBALL || packTarball(work);
+    const got = integrityOf(tarball);
+    if (got !== PIN.integrity) {
+      throw new VendorError(`integrity check failed for ${path.basename(tarball)}: expected ${PIN.integrity}, got ${got}`);
+    }
+    const bundle = path.join(work, 'llama.bundle');
+    if (!extractFileFromTgz(tarball, PIN.bundlePath, bundle)) {
+      throw new VendorError(`${path.basename(tarball)} has no ${PIN.bundlePath}`);
+    }
+    const clone = run('git', ['clone', '--quiet', '--no-checkout', bundle, staging]);
+    if (clone.status !== 0) throw new VendorError(`git clone of the bundle failed: ${clone.stderr.trim()}`);
+    const checkout = run('git', ['-C', staging, '-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', PIN.commit]);
+    if (checkout.status !== 0) throw new VendorError(`the bundle has no commit ${PIN.commit}: ${checkout.stderr.trim()}`);
+    if (gitHead(staging) !== PIN.commit) throw new VendorError(`checked-out commit is not ${PIN.commit}`);
+    fs.renameSync(staging, target);
+    console.log(`llama-generate: vendored llama.cpp ${PIN.commit.slice(0, 12)} into ${target}`);
+    return target;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+module.exports = { vendor, PIN, VendorError };
+
+if (require.main === module) {
+  try {
+    vendor();
+  } catch (err) {
+    if (err instanceof VendorError) {
+      console.error(`llama-generate: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
