@@ -81,14 +81,24 @@ function fixedCodec<T>(id: GgufValueType, size: number, write: (buffer: Buffer, 
   };
 }
 
+/** Like {@link fixedCodec} for integers of at most 32 bits, rejecting non-integers (which `Buffer` would truncate). */
+function intCodec(id: GgufValueType, size: number, write: (buffer: Buffer, value: number) => void): ScalarCodec {
+  return fixedCodec<number>(id, size, (buffer, value) => {
+    if (!Number.isInteger(value)) {
+      throw new RangeError(`GGUF ${GgufValueType[id]} value must be an integer, got ${value}`);
+    }
+    write(buffer, value);
+  });
+}
+
 /** Codec of every scalar type name; Node's `Buffer.write*` methods reject out-of-range integers. */
 const SCALAR_CODECS: Readonly<Record<GgufScalarTypeName, ScalarCodec>> = {
-  u8: fixedCodec<number>(GgufValueType.UINT8, 1, (b, v) => b.writeUInt8(v)),
-  i8: fixedCodec<number>(GgufValueType.INT8, 1, (b, v) => b.writeInt8(v)),
-  u16: fixedCodec<number>(GgufValueType.UINT16, 2, (b, v) => b.writeUInt16LE(v)),
-  i16: fixedCodec<number>(GgufValueType.INT16, 2, (b, v) => b.writeInt16LE(v)),
-  u32: fixedCodec<number>(GgufValueType.UINT32, 4, (b, v) => b.writeUInt32LE(v)),
-  i32: fixedCodec<number>(GgufValueType.INT32, 4, (b, v) => b.writeInt32LE(v)),
+  u8: intCodec(GgufValueType.UINT8, 1, (b, v) => b.writeUInt8(v)),
+  i8: intCodec(GgufValueType.INT8, 1, (b, v) => b.writeInt8(v)),
+  u16: intCodec(GgufValueType.UINT16, 2, (b, v) => b.writeUInt16LE(v)),
+  i16: intCodec(GgufValueType.INT16, 2, (b, v) => b.writeInt16LE(v)),
+  u32: intCodec(GgufValueType.UINT32, 4, (b, v) => b.writeUInt32LE(v)),
+  i32: intCodec(GgufValueType.INT32, 4, (b, v) => b.writeInt32LE(v)),
   f32: fixedCodec<number>(GgufValueType.FLOAT32, 4, (b, v) => b.writeFloatLE(v)),
   f64: fixedCodec<number>(GgufValueType.FLOAT64, 8, (b, v) => b.writeDoubleLE(v)),
   u64: fixedCodec<number | bigint>(GgufValueType.UINT64, 8, (b, v) => b.writeBigUInt64LE(BigInt(v))),

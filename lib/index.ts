@@ -1,0 +1,37 @@
+/**
+ * llama-generate: GGUF language models through llama.cpp in Node.js and Electron.
+ *
+ * ```ts
+ * import { loadModel } from 'llama-generate';
+ * const model = await loadModel('model.gguf');
+ * const context = await model.createContext();
+ * const logits = await context.evaluate(model.tokenize('Once upon a time'));
+ * ```
+ * @packageDocumentation
+ */
+export { loadModel, Model } from './model';
+export type {
+  LoadModelOptions,
+  ModelSamplingMetadata,
+  SpecialTokens,
+  TokenizeOptions,
+  DetokenizeOptions,
+} from './model';
+export { Context } from './context';
+export type {
+  ContextOptions,
+  ContextStats,
+  EvaluateOptions,
+  KvCacheType,
+  PositionRange,
+  SequencePositions,
+} from './context';
+export type { Tokens } from './tokens';
+export { LlamaError, ErrorCodes, isLlamaError } from './errors';
+export type { ErrorCode } from './errors';
+export { listDevices, systemInfo } from './devices';
+export type { Device, SystemInfo } from './devices';
+export { setLogLevel, setLogger } from './logging';
+export type { LogLevel, Logger } from './logging';
+export { readGgufHeader } from './gguf/reader';
+export type { GgufHeader, GgufValue, GgufTensorInfo } from './gguf/types';

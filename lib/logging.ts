@@ -1,0 +1,40 @@
+/** Routing of llama.cpp's own log output. Silent by default. */
+import { invalidArgument } from './errors';
+import { native } from './native';
+
+/** llama.cpp log levels, least to most severe; `'none'` silences everything. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'none';
+
+/** Receives one llama.cpp log message (may be a fragment of a line). */
+export type Logger = (level: Exclude<LogLevel, 'none'>, text: string) => void;
+
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'none'];
+
+const stderrLogger: Logger = (level, text) => {
+  process.stderr.write(`[llama.cpp ${level}] ${text}`);
+};
+
+let loggerInstalled = false;
+
+/**
+ * Sets the minimum level of llama.cpp messages that reach the logger
+ * (default `'none'`: silent). Without {@link setLogger}, messages go to stderr.
+ * Applies to the calling thread's environment (each worker_thread has its own).
+ */
+export function setLogLevel(level: LogLevel): void {
+  const index = LEVELS.indexOf(level);
+  if (index < 0) throw invalidArgument(`log level must be one of ${LEVELS.join(', ')}, got ${String(level)}`);
+  if (!loggerInstalled && level !== 'none') setLogger(stderrLogger);
+  native().setLogLevel(index);
+}
+
+/**
+ * Installs `logger` for llama.cpp messages at or above the level set by
+ * {@link setLogLevel}; `null` removes it. Messages are delivered
+ * asynchronously on the JS thread; a throwing logger is ignored.
+ */
+export function setLogger(logger: Logger | null): void {
+  if (logger !== null && typeof logger !== 'function') throw invalidArgument('logger must be a function or null');
+  native().setLogCallback(logger as ((level: string, text: string) => void) | null);
+  loggerInstalled = logger !== null;
+}

@@ -1,0 +1,257 @@
+/** Loading a GGUF model and using its tokenizer. */
+import { runAbortable } from './abort';
+import { Context, resolveContextOptions, type ContextOptions } from './context';
+import { LlamaError, invalidArgument, withCallSite } from './errors';
+import { readGgufHeader } from './gguf/reader';
+import type { GgufValue } from './gguf/types';
+import { native, type NativeModel, type NativeModelInfo } from './native';
+import { toTokenArray, type Tokens } from './tokens';
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /** Layers to offload to the GPU; `'max'` or `-1` for all (default), `0` for CPU only. */
+  gpuLayers?: number | 'max';
+  /** Memory-map the file (default: llama.cpp decides, normally yes). */
+  useMmap?: boolean;
+  /** Lock the weights in RAM so the OS cannot swap them out (default `false`). */
+  useMlock?: boolean;
+  /** Load only the vocabulary: tokenizer works, contexts cannot be created (default `false`). */
+  vocabOnly?: boolean;
+  /** Called with the load progress, 0 to 1. */
+  onProgress?: (progress: number) => void;
+  /** Cancels the load; the promise then rejects with code `ABORTED`. */
+  signal?: AbortSignal;
+}
+
+/** Special token ids of a model; `null` where the model has none. */
+export type SpecialTokens = Readonly<NativeModelInfo['specialTokens']>;
+
+/**
+ * The sampling settings the model's authors recommend, from the GGUF
+ * `general.sampling.*` keys, under llama.cpp's names. Absent keys are absent.
+ */
+export interface ModelSamplingMetadata {
+  /** Sampler order, e.g. `"penalties;dry;top_k;top_p;min_p;temperature"`. */
+  sequence?: string;
+  top_k?: number;
+  top_p?: number;
+  min_p?: number;
+  xtc_probability?: number;
+  xtc_threshold?: number;
+  temp?: number;
+  penalty_last_n?: number;
+  penalty_repeat?: number;
+  mirostat?: number;
+  mirostat_tau?: number;
+  mirostat_eta?: number;
+}
+
+/** Options of {@link Model.tokenize}. */
+export interface TokenizeOptions {
+  /** Add the model's BOS/EOS tokens as its vocabulary says (default `true`). */
+  addSpecial?: boolean;
+  /** Parse special-token text such as `<s>` into special tokens (default `false`). */
+  parseSpecial?: boolean;
+}
+
+/** Options of {@link Model.detokenize}. */
+export interface DetokenizeOptions {
+  /** Drop the BOS/EOS tokens the tokenizer would add (default `false`). */
+  removeSpecial?: boolean;
+  /** Render special/control tokens as their text (default `false`: they render as nothing). */
+  unparseSpecial?: boolean;
+}
+
+/**
+ * Loads a GGUF model from `path` on a worker thread (the event loop keeps
+ * running). Rejects with `MODEL_NOT_FOUND`, `INVALID_MODEL`, `OUT_OF_MEMORY`,
+ * `INVALID_ARGUMENT` or `ABORTED`.
+ */
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
+  if (typeof path !== 'string' || path.length === 0) throw invalidArgument('path must be a non-empty string');
+  if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object');
+  const { onProgress, signal } = options;
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidArgument('onProgress must be a function');
+  const gpuLayers = options.gpuLayers === 'max' ? -1 : options.gpuLayers;
+  if (gpuLayers !== undefined && (!Number.isInteger(gpuLayers) || gpuLayers < -1)) {
+    throw invalidArgument(`gpuLayers must be 'max', -1 or a non-negative integer, got ${String(options.gpuLayers)}`);
+  }
+  const nativeOptions = {
+    gpuLayers,
+    useMmap: options.useMmap,
+    useMlock: options.useMlock,
+    vocabOnly: options.vocabOnly,
+  };
+  return withCallSite(async () => {
+    const handle = await runAbortable(
+      () => native().loadModel(path, nativeOptions, onProgress),
+      signal,
+      'model load',
+    );
+    try {
+      const header = await readGgufHeader(path);
+      return new Model(path, handle, header.metadata, options.vocabOnly === true);
+    } catch (cause) {
+      handle.dispose();
+      throw new LlamaError('INVALID_MODEL', `cannot read the GGUF metadata of ${path}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  });
+}
+
+/** A loaded model: its description, its tokenizer, and a factory of contexts. */
+export class Model {
+  /** Path the model was loaded from. */
+  readonly path: string;
+  /** Every GGUF metadata key/value of the file, typed (64-bit integers beyond 2^53 as bigint). */
+  readonly metadata: Readonly<Record<string, GgufValue>>;
+  /** `general.architecture`, e.g. `llama`. */
+  readonly architecture: string;
+  /** `general.name`, when the file has one. */
+  readonly name: string | undefined;
+  /** llama.cpp's one-line description (type, size, quantisation). */
+  readonly description: string;
+  /** Context length the model was trained with. */
+  readonly trainContextSize: number;
+  /** Number of tokens in the vocabulary; valid ids are `0 .. vocabSize - 1`. */
+  readonly vocabSize: number;
+  /** Tokenizer family: `spm`, `bpe`, `wpm`, `ugm`, `rwkv`... */
+  readonly vocabType: string;
+  /** Hidden size. */
+  readonly embeddingSize: number;
+  /** Number of layers. */
+  readonly layerCount: number;
+  /** Number of parameters. */
+  readonly parameterCount: number;
+  /** Size of the weights in bytes. */
+  readonly sizeBytes: number;
+  /** BOS/EOS/EOT/PAD/... ids. */
+  readonly specialTokens: SpecialTokens;
+  /** Whether tokenize() adds BOS / EOS by default for this vocabulary. */
+  readonly addsBos: boolean;
+  /** See {@link Model.addsBos}. */
+  readonly addsEos: boolean;
+  /** The chat template (Jinja) stored in the file, if any. */
+  readonly chatTemplate: string | undefined;
+  /** Recommended sampling settings from `general.sampling.*`. */
+  readonly samplingMetadata: Readonly<ModelSamplingMetadata>;
+  /** Loaded with `vocabOnly`: tokenizer only. */
+  readonly vocabOnly: boolean;
+
+  readonly #native: NativeModel;
+  readonly #contexts = new Set<Context>();
+
+  /** @internal use {@link loadModel} */
+  constructor(path: string, handle: NativeModel, metadata: Record<string, GgufValue>, vocabOnly: boolean) {
+    const info = handle.info();
+    this.path = path;
+    this.#native = handle;
+    this.metadata = Object.freeze(metadata);
+    this.architecture = info.architecture ?? 'unknown';
+    this.name = info.name ?? undefined;
+    this.description = info.description;
+    this.trainContextSize = info.trainContextSize;
+    this.vocabSize = info.vocabSize;
+    this.vocabType = info.vocabType;
+    this.embeddingSize = info.embeddingSize;
+    this.layerCount = info.layerCount;
+    this.parameterCount = info.parameterCount;
+    this.sizeBytes = info.sizeBytes;
+    this.specialTokens = Object.freeze({ ...info.specialTokens });
+    this.addsBos = info.addBos;
+    this.addsEos = info.addEos;
+    this.chatTemplate = info.chatTemplate ?? undefined;
+    this.samplingMetadata = Object.freeze(parseSamplingMetadata(info.samplingMetadata));
+    this.vocabOnly = vocabOnly;
+  }
+
+  /** Whether {@link Model.dispose} has been called. */
+  get disposed(): boolean {
+    return this.#native.isDisposed();
+  }
+
+  /** Turns text into token ids. */
+  tokenize(text: string, options: TokenizeOptions = {}): Int32Array {
+    if (typeof text !== 'string') throw invalidArgument('text must be a string');
+    return this.#native.tokenize(text, options.addSpecial ?? true, options.parseSpecial ?? false);
+  }
+
+  /** Turns token ids back into text (invalid UTF-8 at the edges becomes U+FFFD). */
+  detokenize(tokens: Tokens, options: DetokenizeOptions = {}): string {
+    return this.#native.detokenize(toTokenArray(tokens), options.removeSpecial ?? false, options.unparseSpecial ?? false);
+  }
+
+  /**
+   * The raw bytes of one token. A token can hold part of a multi-byte UTF-8
+   * character, so this returns bytes, not a string; use a `TextDecoder` with
+   * `{ stream: true }` to join pieces.
+   * @param options.special - render special/control tokens as their text (default `false`)
+   */
+  tokenToPiece(token: number, options: { special?: boolean } = {}): Uint8Array {
+    return this.#native.tokenToPiece(token, options.special ?? false);
+  }
+
+  /** Whether `token` ends generation (EOS, EOT and the like). */
+  isEog(token: number): boolean {
+    return this.#native.isEog(token);
+  }
+
+  /**
+   * Creates an inference context (KV cache + compute buffers) for this model.
+   * Rejects with `INVALID_ARGUMENT`, `OUT_OF_MEMORY`, `UNSUPPORTED` (vocab-only model) or `DISPOSED`.
+   */
+  async createContext(options: ContextOptions = {}): Promise<Context> {
+    const resolved = resolveContextOptions(options, this.trainContextSize);
+    return withCallSite(async () => {
+      const handle = await this.#native.createContext(resolved);
+      if (this.disposed) {
+        handle.dispose();
+        throw new LlamaError('DISPOSED', 'the model was disposed while the context was being created');
+      }
+      const context = new Context(this, handle, () => this.#contexts.delete(context));
+      this.#contexts.add(context);
+      return context;
+    });
+  }
+
+  /** Contexts created from this model and not yet disposed. */
+  get contexts(): readonly Context[] {
+    return [...this.#contexts];
+  }
+
+  /**
+   * Disposes every context of this model (cascade), then releases the
+   * weights. Operations still running finish first on their own thread;
+   * queued ones reject with `DISPOSED`. Idempotent. Any later call throws `DISPOSED`.
+   */
+  dispose(): void {
+    for (const context of this.#contexts) context.dispose();
+    this.#native.dispose();
+  }
+
+  /** Like {@link Model.dispose}, but waits for the contexts' queued operations first. */
+  async disposeAsync(): Promise<void> {
+    await Promise.all([...this.#contexts].map((context) => context.disposeAsync()));
+    this.dispose();
+  }
+
+  /** `using model = await loadModel(...)` */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** `await using model = await loadModel(...)` */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.disposeAsync();
+  }
+}
+
+function parseSamplingMetadata(raw: Record<string, string>): ModelSamplingMetadata {
+  const out: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const n = Number(value);
+    out[key] = key === 'sequence' || !Number.isFinite(n) ? value : n;
+  }
+  return out as ModelSamplingMetadata;
+}

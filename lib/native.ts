@@ -1,0 +1,163 @@
+/**
+ * The only module that loads the `.node` addon, and the TypeScript shape of
+ * what it exports. Everything here is internal: the public API wraps it.
+ * @internal
+ */
+import * as path from 'node:path';
+import { LlamaError } from './errors';
+
+/** Model load options as the native layer takes them (already validated). */
+export interface NativeLoadOptions {
+  gpuLayers?: number;
+  useMmap?: boolean;
+  useMlock?: boolean;
+  vocabOnly?: boolean;
+}
+
+/** A native operation that can be cancelled. */
+export interface NativeAbortable<T> {
+  promise: Promise<T>;
+  abort(): void;
+}
+
+export interface NativeModelInfo {
+  description: string;
+  architecture: string | null;
+  name: string | null;
+  trainContextSize: number;
+  embeddingSize: number;
+  layerCount: number;
+  headCount: number;
+  headCountKv: number;
+  vocabSize: number;
+  vocabType: string;
+  parameterCount: number;
+  sizeBytes: number;
+  hasEncoder: boolean;
+  hasDecoder: boolean;
+  isRecurrent: boolean;
+  addBos: boolean;
+  addEos: boolean;
+  chatTemplate: string | null;
+  specialTokens: Record<'bos' | 'eos' | 'eot' | 'sep' | 'nl' | 'pad' | 'fimPrefix' | 'fimSuffix' | 'fimMiddle', number | null>;
+  samplingMetadata: Record<string, string>;
+}
+
+export interface NativeContextOptions {
+  contextSize: number;
+  batchSize: number;
+  ubatchSize: number;
+  sequences: number;
+  threads: number;
+  threadsBatch: number;
+  flashAttention: 'auto' | 'enabled' | 'disabled';
+  typeK: string;
+  typeV: string;
+  unifiedKvCache: boolean;
+}
+
+export interface NativeContextInfo {
+  contextSize: number;
+  sequenceContextSize: number;
+  batchSize: number;
+  ubatchSize: number;
+  sequences: number;
+  vocabSize: number;
+  unifiedKvCache: boolean;
+  threads: number;
+  threadsBatch: number;
+}
+
+export interface NativeContextStats {
+  promptTokens: number;
+  promptMs: number;
+  evalTokens: number;
+  evalMs: number;
+  loadMs: number;
+}
+
+export interface NativeModel {
+  info(): NativeModelInfo;
+  tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): Int32Array;
+  detokenize(tokens: Int32Array | number[], removeSpecial: boolean, unparseSpecial: boolean): string;
+  tokenToPiece(token: number, special: boolean): Buffer;
+  isEog(token: number): boolean;
+  createContext(options: NativeContextOptions): Promise<NativeContext>;
+  dispose(): void;
+  isDisposed(): boolean;
+}
+
+export interface NativeContext {
+  info(): NativeContextInfo;
+  evaluate(tokens: Int32Array | number[], sequence: number, logits: 'none' | 'last' | 'all'): NativeAbortable<Float32Array>;
+  clearAll(): void;
+  clearSequence(sequence: number): void;
+  removeTokens(sequence: number, start: number, end: number | undefined): void;
+  copySequence(source: number, destination: number, start: number | undefined, end: number | undefined): void;
+  keepSequence(sequence: number): void;
+  shiftPositions(sequence: number, start: number | undefined, end: number | undefined, delta: number): void;
+  sequencePositions(sequence: number): { min: number; max: number } | null;
+  saveState(sequence: number | undefined, path: string | undefined, tokens: Int32Array | number[] | undefined): Promise<Buffer | undefined>;
+  loadState(sequence: number | undefined, source: string | Buffer): Promise<Int32Array | undefined>;
+  stats(): NativeContextStats;
+  dispose(): void;
+  isDisposed(): boolean;
+}
+
+export interface NativeDevice {
+  name: string;
+  description: string;
+  backend: string;
+  type: 'cpu' | 'gpu' | 'igpu' | 'accel' | 'other';
+  memoryFree: number;
+  memoryTotal: number;
+}
+
+export interface NativeSystemInfo {
+  llamaCppBuild: string;
+  system: string;
+  supportsGpuOffload: boolean;
+  supportsMmap: boolean;
+  supportsMlock: boolean;
+  maxSequences: number;
+}
+
+export interface NativeAddon {
+  setErrorClass(errorClass: typeof LlamaError): void;
+  setLogLevel(level: number): void;
+  setLogCallback(callback: ((level: string, text: string) => void) | null): void;
+  systemInfo(): NativeSystemInfo;
+  listDevices(): NativeDevice[];
+  loadModel(path: string, options: NativeLoadOptions, onProgress?: (progress: number) => void): NativeAbortable<NativeModel>;
+}
+
+let addon: NativeAddon | undefined;
+
+/** The package root, where node-gyp-build looks for build/ and prebuilds/. */
+const packageRoot = path.join(__dirname, '..');
+
+/** Loads the addon once per JS environment (main thread or worker). */
+export function native(): NativeAddon {
+  if (addon) return addon;
+  let loaded: NativeAddon;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
+    loaded = load(packageRoot);
+  } catch (cause) {
+    throw new LlamaError(
+      'BACKEND_UNAVAILABLE',
+      [
+        `could not load the llama-generate native addon for ${process.platform}-${process.arch} (Node-API 8): ${(cause as Error).message}`,
+        'Possible fixes:',
+        '  1. reinstall with build tools present (cmake, a C++17 compiler): npm rebuild llama-generate',
+        '  2. if llama.cpp cannot be fetched, set LLAMA_GENERATE_LLAMA_CPP_DIR to a llama.cpp checkout and rebuild',
+        '  3. in Electron, make sure the package is not packed into an asar archive (asarUnpack it)',
+      ].join('\n'),
+      { cause },
+    );
+  }
+  loaded.setErrorClass(LlamaError);
+  addon = loaded;
+  return loaded;
+}
