@@ -82,8 +82,10 @@ Napi::Value Model::Info(const Napi::CallbackInfo& info) {
   out.Set("trainContextSize", llama_model_n_ctx_train(model));
   out.Set("embeddingSize", llama_model_n_embd(model));
   out.Set("layerCount", llama_model_n_layer(model));
-  out.Set("headCount", llama_model_n_head(model));
-  out.Set("headCountKv", llama_model_n_head_kv(model));
+  // Per-layer values abort in llama.cpp when no layers were loaded (vocabOnly).
+  const bool hasLayers = llama_model_n_layer(model) > 0;
+  out.Set("headCount", hasLayers ? llama_model_n_head(model) : 0);
+  out.Set("headCountKv", hasLayers ? llama_model_n_head_kv(model) : 0);
   out.Set("vocabSize", llama_vocab_n_tokens(vocab));
   out.Set("vocabType", VocabTypeName(llama_vocab_type(vocab)));
   out.Set("parameterCount", static_cast<double>(llama_model_n_params(model)));

@@ -229,8 +229,8 @@ async function parseHeader(cursor: FileCursor, maxArrayLength: number): Promise<
   const tensorCount = toCount(cursor, await cursor.i64(), 'tensor count');
   const kvCount = toCount(cursor, await cursor.i64(), 'metadata key count');
 
-  const metadata: Record<string, GgufValue> = Object.create(null) as Record<string, GgufValue>;
-  const metadataTypes: Record<string, GgufValueTypeInfo> = Object.create(null) as Record<string, GgufValueTypeInfo>;
+  const metadata: Record<string, GgufValue> = {};
+  const metadataTypes: Record<string, GgufValueTypeInfo> = {};
   for (let i = 0; i < kvCount; i++) {
     await readKeyValue(cursor, maxArrayLength, metadata, metadataTypes);
   }
@@ -277,26 +277,31 @@ async function readKeyValue(
   if (key.length === 0) {
     throw cursor.invalid('empty metadata key');
   }
-  if (key in metadataTypes) {
+  if (Object.prototype.hasOwnProperty.call(metadataTypes, key)) {
     throw cursor.invalid(`duplicate metadata key "${key}"`);
   }
   const type = validValueType(cursor, await cursor.u32(), key);
   if (type !== GgufValueType.ARRAY) {
-    metadataTypes[key] = { type };
-    metadata[key] = await readScalar(cursor, type);
+    setEntry(metadataTypes, key, { type });
+    setEntry(metadata, key, await readScalar(cursor, type));
     return;
   }
   const itemType = validValueType(cursor, await cursor.u32(), key);
   if (itemType === GgufValueType.ARRAY) {
     throw cursor.invalid(`metadata key "${key}" is a nested array, which GGUF readers do not support`);
   }
-  metadataTypes[key] = { type, itemType };
+  setEntry(metadataTypes, key, { type, itemType });
   const count = cursor.checkedLength(await cursor.u64(), minItemBytes(itemType), `array length of "${key}"`);
   if (count > maxArrayLength) {
     await skipArray(cursor, itemType, count);
   } else {
-    metadata[key] = await readArray(cursor, itemType, count);
+    setEntry(metadata, key, await readArray(cursor, itemType, count));
   }
+}
+
+/** Adds an own enumerable property, even for keys such as `__proto__` that plain assignment would not create. */
+function setEntry<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Throws unless `type` is a known {@link GgufValueType}. */
