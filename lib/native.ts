@@ -129,6 +129,8 @@ export interface NativeAddon {
   systemInfo(): NativeSystemInfo;
   listDevices(): NativeDevice[];
   loadModel(path: string, options: NativeLoadOptions, onProgress?: (progress: number) => void): NativeAbortable<NativeModel>;
+  /** Process-wide counts of live llama.cpp models and contexts (diagnostics and leak tests). */
+  liveObjects(): { models: number; contexts: number };
 }
 
 let addon: NativeAddon | undefined;

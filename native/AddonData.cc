@@ -5,6 +5,7 @@
 #include "Context.h"
 #include "Devices.h"
 #include "Errors.h"
+#include "LiveCounts.h"
 #include "Model.h"
 #include "ModelLoadWorker.h"
 
@@ -23,6 +24,7 @@ AddonData::AddonData(Napi::Env env, Napi::Object exports) {
                            InstanceMethod<&AddonData::SystemInfo>("systemInfo"),
                            InstanceMethod<&AddonData::ListDevices>("listDevices"),
                            InstanceMethod<&AddonData::LoadModel>("loadModel"),
+                           InstanceMethod<&AddonData::LiveObjects>("liveObjects"),
                        });
 }
 
@@ -80,6 +82,18 @@ Napi::Value AddonData::LoadModel(const Napi::CallbackInfo& info) {
   out.Set("promise", worker->Promise());
   out.Set("abort", Napi::Function::New(env, [abort](const Napi::CallbackInfo&) { abort->store(true); }));
   worker->Queue();
+  return out;
+}
+
+}  // namespace lg
+
+namespace lg {
+
+// Process-wide counts of live llama.cpp models and contexts (for leak tests).
+Napi::Value AddonData::LiveObjects(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("models", live::models.load());
+  out.Set("contexts", live::contexts.load());
   return out;
 }
 

@@ -24,6 +24,7 @@ class AddonData : public Napi::Addon<AddonData> {
   Napi::Value SystemInfo(const Napi::CallbackInfo& info);
   Napi::Value ListDevices(const Napi::CallbackInfo& info);
   Napi::Value LoadModel(const Napi::CallbackInfo& info);
+  Napi::Value LiveObjects(const Napi::CallbackInfo& info);
 };
 
 }  // namespace lg

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "Errors.h"
+#include "LiveCounts.h"
 #include "ModelHandle.h"
 
 #include <napi.h>
@@ -15,6 +16,11 @@
 namespace lg {
 
 struct ContextState {
+  ContextState() { live::contexts++; }
+  ~ContextState() { live::contexts--; }
+  ContextState(const ContextState&) = delete;
+  ContextState& operator=(const ContextState&) = delete;
+
   ModelHandle model;  // declared first: destroyed after `ctx`
   std::unique_ptr<llama_context, decltype(&llama_free)> ctx{nullptr, llama_free};
 

@@ -3,6 +3,8 @@
 // last user (including in-flight native work) lets go.
 #pragma once
 
+#include "LiveCounts.h"
+
 #include <llama.h>
 
 #include <memory>
@@ -11,7 +13,13 @@ namespace lg {
 
 using ModelHandle = std::shared_ptr<llama_model>;
 
-inline ModelHandle AdoptModel(llama_model* model) { return ModelHandle(model, llama_model_free); }
+inline ModelHandle AdoptModel(llama_model* model) {
+  live::models++;
+  return ModelHandle(model, [](llama_model* m) {
+    llama_model_free(m);
+    live::models--;
+  });
+}
 
 // What ModelLoadWorker hands to the Model constructor.
 struct LoadedModel {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LlamaError, loadModel } from '../../lib/index';
+import { native } from '../../lib/native';
 import { STORIES_MODEL } from '../support/models';
 import { getTinyModelPath, tinyLlamaOptions } from '../support/random-llama';
 
@@ -168,7 +169,8 @@ describe('loadModel', () => {
     expect(b.disposed).toBe(true);
   });
 
-  it('survives 200 load/dispose cycles', async () => {
+  it('survives 200 load/dispose cycles, freeing every model and context', async () => {
+    const before = native().liveObjects();
     for (let i = 0; i < 200; i++) {
       const model = await loadModel(STORIES_MODEL);
       if (i % 20 === 0) {
@@ -177,5 +179,6 @@ describe('loadModel', () => {
       }
       model.dispose();
     }
+    expect(native().liveObjects()).toEqual(before);
   });
 });
