@@ -125,11 +125,23 @@ describe('loadModel', () => {
   });
 
   it('aborts a load in progress from its progress callback', async () => {
+    // ~200 MB read without mmap: long enough for the abort to land mid-load.
+    const path = await getTinyModelPath({ seed: 3, nEmbd: 512, nHead: 8, nHeadKv: 4, nLayer: 8, nFf: 1536 });
+    const before = native().liveObjects();
     const controller = new AbortController();
-    const err = await rejection(
-      loadModel(await getTinyModelPath(), { signal: controller.signal, onProgress: () => controller.abort() }),
-    );
+    let calls = 0;
+    const load = loadModel(path, {
+      useMmap: false,
+      signal: controller.signal,
+      onProgress: () => {
+        calls++;
+        controller.abort();
+      },
+    });
+    const err = await rejection(load.then((m) => (m.dispose(), m)));
     expect(err.code).toBe('ABORTED');
+    expect(calls).toBeGreaterThan(0);
+    expect(native().liveObjects()).toEqual(before);
   });
 
   it('accepts the load options', async () => {
