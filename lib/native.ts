@@ -152,7 +152,8 @@ export function native(): NativeAddon {
       [
         `could not load the llama-generate native addon for ${process.platform}-${process.arch} (Node-API 8): ${(cause as Error).message}`,
         'Possible fixes:',
-        '  1. reinstall with build tools present (cmake, a C++17 compiler): npm rebuild llama-generate',
+        '  1. build it: npm rebuild llama-generate (needs cmake and a C++17 compiler); with npm >= 11.19, which',
+        '     skips dependency install scripts, first run: npm install-scripts approve llama-generate',
         '  2. if llama.cpp cannot be fetched, set LLAMA_GENERATE_LLAMA_CPP_DIR to a llama.cpp checkout and rebuild',
         '  3. in Electron, make sure the package is not packed into an asar archive (asarUnpack it)',
       ].join('\n'),

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { TestProject } from 'vitest/node';
+import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { getTinyModelPath } from '../support/random-llama';
 import { RANDOM_MODEL_PROMPTS, REFERENCE_TOKENS, STORIES_PROMPTS, type References, type ReferenceRun } from './prompts';
 
