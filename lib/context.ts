@@ -26,6 +26,11 @@ export interface ContextOptions {
   threads?: number;
   /** CPU threads for prompt processing (default: `threads`). */
   threadsBatch?: number;
+  /**
+   * How eagerly idle CPU threads spin waiting for the next token's work, 0
+   * (sleep at once: least CPU while idle) to 100 (lowest latency). Default 50.
+   */
+  threadPolling?: number;
   /** Flash attention (default `'auto'`: on where the backend supports it). */
   flashAttention?: 'auto' | 'enabled' | 'disabled' | boolean;
   /** Element types of the K and V caches (default `'f16'` both). */
@@ -82,7 +87,7 @@ function kvType(value: unknown, name: string): KvCacheType {
 /** Validates {@link ContextOptions} and fills in defaults. @internal */
 export function resolveContextOptions(options: ContextOptions, trainContextSize: number): NativeContextOptions {
   if (options === null || typeof options !== 'object') throw invalidArgument('context options must be an object');
-  const known = new Set(['contextSize', 'batchSize', 'ubatchSize', 'sequences', 'threads', 'threadsBatch', 'flashAttention', 'kvCacheType', 'unifiedKvCache']);
+  const known = new Set(['contextSize', 'batchSize', 'ubatchSize', 'sequences', 'threads', 'threadsBatch', 'threadPolling', 'flashAttention', 'kvCacheType', 'unifiedKvCache']);
   for (const key of Object.keys(options)) if (!known.has(key)) throw invalidArgument(`unknown context option '${key}'`);
   const contextSize = integerOption(options.contextSize, 'contextSize', Math.min(trainContextSize > 0 ? trainContextSize : 4096, 4096), 1, 1 << 24);
   const batchSize = integerOption(options.batchSize, 'batchSize', Math.min(512, contextSize), 1, 1 << 24);
@@ -90,6 +95,7 @@ export function resolveContextOptions(options: ContextOptions, trainContextSize:
   const sequences = integerOption(options.sequences, 'sequences', 1, 1, 256);
   const threads = integerOption(options.threads, 'threads', os.availableParallelism(), 1, 512);
   const threadsBatch = integerOption(options.threadsBatch, 'threadsBatch', threads, 1, 512);
+  const threadPoll = integerOption(options.threadPolling, 'threadPolling', 50, 0, 100);
   const fa = options.flashAttention;
   const flashAttention = fa === true ? 'enabled' : fa === false ? 'disabled' : fa ?? 'auto';
   if (!['auto', 'enabled', 'disabled'].includes(flashAttention)) {
@@ -110,6 +116,7 @@ export function resolveContextOptions(options: ContextOptions, trainContextSize:
     sequences,
     threads,
     threadsBatch,
+    threadPoll,
     flashAttention,
     typeK,
     typeV,

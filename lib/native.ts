@@ -50,6 +50,7 @@ export interface NativeContextOptions {
   sequences: number;
   threads: number;
   threadsBatch: number;
+  threadPoll: number;
   flashAttention: 'auto' | 'enabled' | 'disabled';
   typeK: string;
   typeV: string;

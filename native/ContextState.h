@@ -6,6 +6,7 @@
 #include "Errors.h"
 #include "LiveCounts.h"
 #include "ModelHandle.h"
+#include "ThreadPools.h"
 
 #include <napi.h>
 
@@ -21,7 +22,9 @@ struct ContextState {
   ContextState(const ContextState&) = delete;
   ContextState& operator=(const ContextState&) = delete;
 
-  ModelHandle model;  // declared first: destroyed after `ctx`
+  // Destroyed in reverse order: the context first, then its thread pools, then the model.
+  ModelHandle model;
+  std::unique_ptr<ThreadPools> threadPools;
   std::unique_ptr<llama_context, decltype(&llama_free)> ctx{nullptr, llama_free};
 
   // Held by whatever operation is using `ctx`. Workers wait for it; the

@@ -65,6 +65,7 @@ ContextOptions ParseContextOptions(Napi::Object o) {
   c.typeK = KvType(o, "typeK");
   c.typeV = KvType(o, "typeV");
   c.kvUnified = args::OptionalBool(o, "unifiedKvCache", true);
+  c.threadPoll = static_cast<uint32_t>(args::OptionalInteger(o, "threadPoll", 50, 0, 100));
   return c;
 }
 
@@ -101,6 +102,8 @@ void CreateContextWorker::Run() {
   }
   state->model = model_;
   state->ctx.reset(ctx);
+  state->threadPools = std::make_unique<ThreadPools>(options_.threads, options_.threadsBatch, options_.threadPoll);
+  llama_attach_threadpool(ctx, state->threadPools->generation(), state->threadPools->batch());
   state->nVocab = llama_vocab_n_tokens(llama_model_get_vocab(model_.get()));
   state->nCtx = llama_n_ctx(ctx);
   state->nCtxSeq = llama_n_ctx_seq(ctx);

@@ -23,6 +23,7 @@ struct ContextOptions {
   ggml_type typeK = GGML_TYPE_F16;
   ggml_type typeV = GGML_TYPE_F16;
   bool kvUnified = true;
+  uint32_t threadPoll = 50;  // ggml thread pool polling level, 0..100
 };
 
 // Validates and reads a context options object (see lib/context.ts).

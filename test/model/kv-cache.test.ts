@@ -287,6 +287,7 @@ describe('context options', () => {
     [{ sequences: 0 }],
     [{ sequences: 1000 }],
     [{ threads: 0 }],
+    [{ threadPolling: 101 }],
     [{ flashAttention: 'sometimes' }],
     [{ kvCacheType: { k: 'q3_k' } }],
     [{ kvCacheType: { v: 'q8_0' }, flashAttention: false }],
@@ -297,7 +298,7 @@ describe('context options', () => {
   });
 
   it('applies the options it is given', async () => {
-    const c = await context({ contextSize: 512, batchSize: 128, ubatchSize: 64, sequences: 4, threads: 1, threadsBatch: 2, kvCacheType: { k: 'q8_0', v: 'f16' }, flashAttention: 'disabled' });
+    const c = await context({ contextSize: 512, batchSize: 128, ubatchSize: 64, sequences: 4, threads: 1, threadsBatch: 2, threadPolling: 0, kvCacheType: { k: 'q8_0', v: 'f16' }, flashAttention: 'disabled' });
     expect(c.contextSize).toBe(512);
     expect(c.batchSize).toBe(128);
     expect(c.ubatchSize).toBe(64);
