@@ -25,16 +25,7 @@ function takeOption(args, name) {
 function ensureLlamaCpp() {
   if (process.env.LLAMA_GENERATE_LLAMA_CPP_DIR) return;
   if (fs.existsSync(path.join(root, 'vendor', 'llama.cpp', 'include', 'llama.h'))) return;
-  const { vendor, VendorError } = require('./vendor-llama-cpp');
-  try {
-    vendor();
-  } catch (err) {
-    if (err instanceof VendorError) {
-      console.error(`llama-generate: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  require('./vendor-llama-cpp').vendorOrExit();
 }
 
 function main(argv) {

@@ -131,11 +131,10 @@ function vendor() {
   }
 }
 
-module.exports = { vendor, PIN, VendorError };
-
-if (require.main === module) {
+/** Runs vendor() for a command line: a VendorError becomes one line on stderr and exit code 1. */
+function vendorOrExit() {
   try {
-    vendor();
+    return vendor();
   } catch (err) {
     if (err instanceof VendorError) {
       console.error(`llama-generate: ${err.message}`);
@@ -144,3 +143,7 @@ if (require.main === module) {
     throw err;
   }
 }
+
+module.exports = { vendor, vendorOrExit, PIN, VendorError };
+
+if (require.main === module) vendorOrExit();

@@ -1,6 +1,7 @@
 /** context.evaluate(): logits modes, batching, validation, abort, queueing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LlamaError, loadModel, type Model } from '../../lib/index';
+import { loadModel, type Model } from '../../lib/index';
+import { codeOf } from '../support/errors';
 import { argmax, maxAbsDiff, STORIES_MODEL } from '../support/models';
 import { getTinyModelPath } from '../support/random-llama';
 
@@ -8,15 +9,6 @@ const TOLERANCE = 1e-4;
 /** Batched and single-token matmuls take different kernels: allow float rounding differences. */
 const KERNEL_TOLERANCE = 2e-3;
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(LlamaError);
-    return (err as LlamaError).code;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe.each([
   { name: 'stories260K', path: async () => STORIES_MODEL },

@@ -4,20 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaError, loadModel, type Context, type Model } from '../../lib/index';
+import { codeOf } from '../support/errors';
 import { maxAbsDiff, STORIES_MODEL } from '../support/models';
 
 const TOLERANCE = 1e-4;
 const scratch = mkdtempSync(join(tmpdir(), 'llama-generate-kv-'));
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(LlamaError);
-    return (err as LlamaError).code;
-  }
-  throw new Error('expected a rejection');
-}
 
 let model: Model;
 const contexts: Context[] = [];

@@ -3,23 +3,14 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LlamaError, loadModel } from '../../lib/index';
+import { loadModel } from '../../lib/index';
 import { native } from '../../lib/native';
+import { rejection } from '../support/errors';
 import { STORIES_MODEL } from '../support/models';
 import { getTinyModelPath, tinyLlamaOptions } from '../support/random-llama';
 
 const scratch = mkdtempSync(join(tmpdir(), 'llama-generate-load-'));
 
-async function rejection(promise: Promise<unknown>): Promise<LlamaError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(LlamaError);
-  return err as LlamaError;
-}
 
 describe('loadModel', () => {
   it('describes stories260K', async () => {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readGgufHeader } from '../../lib/gguf/reader';
 import { Q8_0_BLOCK_SIZE } from '../../lib/gguf/types';
+import type { ModelSamplingMetadata } from '../../lib/model';
 import {
   elementCount,
   typedValueFromHeader,
@@ -22,21 +23,7 @@ import {
 } from './gguf-writer';
 
 /** Sampling defaults stored as `general.sampling.<key>` (see `LLM_KV_GENERAL_SAMPLING_*` in llama-arch.cpp). */
-export interface SamplingDefaults {
-  /** Sampler names separated by `;`, e.g. `"top_k;top_p;temperature"`. */
-  sequence?: string;
-  top_k?: number;
-  top_p?: number;
-  min_p?: number;
-  xtc_probability?: number;
-  xtc_threshold?: number;
-  temp?: number;
-  penalty_last_n?: number;
-  penalty_repeat?: number;
-  mirostat?: number;
-  mirostat_tau?: number;
-  mirostat_eta?: number;
-}
+export type SamplingDefaults = ModelSamplingMetadata;
 
 /** Shape, type, tokenizer and seed of a random llama model. */
 export interface RandomLlamaOptions {
