@@ -216,9 +216,10 @@ export class Context {
   }
 
   /**
-   * Makes `destination` also hold the positions of `source` in `range`
-   * (default: all). No data is copied in a unified cache: the cells are
-   * shared, which is how a common prompt prefix is evaluated once for many sequences.
+   * Makes `destination` hold the positions of `source` in `range` (default:
+   * all), replacing what it held. No data is copied in a unified cache: the
+   * cells are shared, which is how a common prompt prefix is evaluated once
+   * for many sequences.
    */
   async copySequence(source: number, destination: number, range: PositionRange = {}): Promise<void> {
     checkRange(range.start, range.end);
@@ -255,7 +256,11 @@ export class Context {
     await this.#enqueue(() => this.#native.saveState(options.sequence, checkPath(path), tokens));
   }
 
-  /** Restores a state saved by {@link Context.saveState} (into `sequence` for a sequence state). */
+  /**
+   * Restores a state saved by {@link Context.saveState} (into `sequence` for a
+   * sequence state). Rejects with `STATE_IO` when the state does not fit this
+   * context or model; the target (whole context or sequence) is then empty.
+   */
   async loadState(state: Buffer | Uint8Array, options: { sequence?: number } = {}): Promise<void> {
     if (!(state instanceof Uint8Array)) throw invalidArgument('state must be a Buffer or Uint8Array');
     const buffer = Buffer.isBuffer(state) ? state : Buffer.from(state.buffer, state.byteOffset, state.byteLength);

@@ -22,6 +22,10 @@ void CopySequence(ContextState& s, llama_seq_id src, llama_seq_id dst, llama_pos
     throw LlamaException(code::kUnsupported,
                          "copying part of a sequence needs unifiedKvCache: true; copy the whole sequence instead");
   }
+  if (src == dst) return;
+  // The destination becomes the copied range; what it held before would
+  // otherwise sit at the same positions, interleaved with the copy.
+  llama_memory_seq_rm(s.Memory(), dst, -1, -1);
   llama_memory_seq_cp(s.Memory(), src, dst, p0, p1);
 }
 

@@ -14,6 +14,7 @@ namespace lg::kv {
 void Clear(ContextState& s);
 void ClearSequence(ContextState& s, llama_seq_id seq);
 void RemoveRange(ContextState& s, llama_seq_id seq, llama_pos p0, llama_pos p1);
+// The destination's previous content is removed first.
 void CopySequence(ContextState& s, llama_seq_id src, llama_seq_id dst, llama_pos p0, llama_pos p1);
 void KeepSequence(ContextState& s, llama_seq_id seq);
 void ShiftPositions(ContextState& s, llama_seq_id seq, llama_pos p0, llama_pos p1, llama_pos delta);

@@ -11,6 +11,16 @@ std::string Target(llama_seq_id sequence) {
   return sequence < 0 ? std::string("context state") : "state of sequence " + std::to_string(sequence);
 }
 
+// After a failed restore llama.cpp may have loaded part of the state: empty the
+// target so the context is in a known state.
+void ClearTarget(ContextState& s, llama_seq_id sequence) {
+  if (sequence < 0) {
+    llama_memory_clear(s.Memory(), true);
+  } else {
+    llama_memory_seq_rm(s.Memory(), sequence, -1, -1);
+  }
+}
+
 LlamaException StateError(const std::string& what, const backend::CaptureErrors& capture) {
   std::string why = capture.text();
   return {code::kStateIo, what + (why.empty() ? "" : ": " + why)};
@@ -76,14 +86,20 @@ void LoadStateWorker::Run() {
     bool ok = sequence_ < 0
                   ? llama_state_load_file(ctx, path_.c_str(), tokens_.data(), tokens_.size(), &count)
                   : llama_state_seq_load_file(ctx, path_.c_str(), sequence_, tokens_.data(), tokens_.size(), &count) > 0;
-    if (!ok) throw StateError(what + " from " + path_, capture);
+    if (!ok) {
+      ClearTarget(s, sequence_);
+      throw StateError(what + " from " + path_, capture);
+    }
     tokens_.resize(count);
     return;
   }
   if (data_.empty()) throw LlamaException(code::kStateIo, what + ": the buffer is empty");
   size_t read = sequence_ < 0 ? llama_state_set_data(ctx, data_.data(), data_.size())
                               : llama_state_seq_set_data(ctx, data_.data(), data_.size(), sequence_);
-  if (read == 0) throw StateError(what + " from the buffer", capture);
+  if (read == 0) {
+    ClearTarget(s, sequence_);
+    throw StateError(what + " from the buffer", capture);
+  }
 }
 
 Napi::Value LoadStateWorker::Result(Napi::Env env) {

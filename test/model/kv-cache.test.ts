@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaError, loadModel, type Context, type Model } from '../../lib/index';
-import { codeOf } from '../support/errors';
-import { maxAbsDiff, STORIES_MODEL } from '../support/models';
+import { codeOf, rejection } from '../support/errors';
+import { getTinyModelPath } from '../support/random-llama';
+import { argmax, maxAbsDiff, STORIES_MODEL } from '../support/models';
 
 const TOLERANCE = 1e-4;
+/** Same tokens in other KV cells: float sums in another order. */
+const REORDER_TOLERANCE = 5e-2;
 const scratch = mkdtempSync(join(tmpdir(), 'llama-generate-kv-'));
 
 
@@ -84,6 +87,19 @@ describe('KV cache', () => {
     expect(maxAbsDiff(b, await fresh(p))).toBeLessThan(TOLERANCE);
     // The source sequence is untouched by its copies' continuations.
     expect(await c.sequencePositions(0)).toEqual({ min: 0, max: p.length - 1 });
+  });
+
+  it('copySequence replaces what the destination held', async () => {
+    const c = await context({ sequences: 2 });
+    await c.evaluate(model.tokenize('One two three four five six'), { sequence: 1 });
+    await c.evaluate(prompt(), { sequence: 0 });
+    await c.copySequence(0, 1, { start: 0, end: 3 });
+    expect(await c.sequencePositions(1)).toEqual({ min: 0, max: 2 });
+    const got = await c.evaluate(prompt().subarray(3), { sequence: 1 });
+    // The continuation lands in cells freed by the old content, so attention sums in another order.
+    const expected = await fresh(prompt());
+    expect(maxAbsDiff(got, expected)).toBeLessThan(REORDER_TOLERANCE);
+    expect(argmax(got)).toBe(argmax(expected));
   });
 
   it('keepSequence drops every other sequence', async () => {
@@ -186,6 +202,24 @@ describe('state save/load', () => {
     expect(maxAbsDiff(await c.evaluate(next(), { sequence: 1 }), expected)).toBeLessThan(TOLERANCE);
   });
 
+  it('rejects state from a larger context or another model with STATE_IO', async () => {
+    const big = await context({ contextSize: 512 });
+    await big.evaluate(new Array(300).fill(5));
+    const state = await big.saveState();
+    const small = await context({ contextSize: 256 });
+    expect(await codeOf(small.loadState(state))).toBe('STATE_IO');
+    expect(await codeOf(small.loadState(await big.saveState({ sequence: 0 }), { sequence: 0 }))).toBe('STATE_IO');
+    const other = await loadModel(await getTinyModelPath());
+    try {
+      const foreign = await other.createContext({ contextSize: 512 });
+      const error = await rejection(foreign.loadState(state));
+      expect(error.code).toBe('STATE_IO');
+      expect(error.message).toMatch(/mismatched layer count/);
+    } finally {
+      other.dispose();
+    }
+  });
+
   it('rejects bad state with STATE_IO and keeps working', async () => {
     const c = await context();
     await c.evaluate(p());
@@ -199,6 +233,10 @@ describe('state save/load', () => {
     writeFileSync(junkFile, 'junk junk junk junk');
     expect(await codeOf(c.loadStateFromFile(junkFile))).toBe('STATE_IO');
     expect(await codeOf(c.saveStateToFile(join(scratch, 'no', 'such', 'dir.state')))).toBe('STATE_IO');
+    // A failed restore leaves the target empty rather than half-loaded.
+    await c.evaluate(p());
+    expect(await codeOf(c.loadState(good.subarray(0, good.length - 16)))).toBe('STATE_IO');
+    expect(await c.sequencePositions(0)).toBeNull();
     expect(await codeOf(c.loadState('abc' as never))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(c.saveStateToFile(''))).toBe('INVALID_ARGUMENT');
     await c.clear();
