@@ -148,13 +148,17 @@ export class Context {
   readonly threadsBatch: number;
   /** Whether all sequences share one KV buffer. */
   readonly unifiedKvCache: boolean;
+  /** The flash attention setting the context was created with. */
+  readonly flashAttention: 'auto' | 'enabled' | 'disabled';
+  /** Element types of the K and V caches. */
+  readonly kvCacheType: Readonly<{ k: KvCacheType; v: KvCacheType }>;
 
   readonly #native: NativeContext;
   readonly #queue = new OperationQueue();
   readonly #onDispose: () => void;
 
   /** @internal use {@link Model.createContext} */
-  constructor(model: Model, handle: NativeContext, onDispose: () => void) {
+  constructor(model: Model, handle: NativeContext, options: NativeContextOptions, onDispose: () => void) {
     const info = handle.info();
     this.model = model;
     this.#native = handle;
@@ -167,6 +171,8 @@ export class Context {
     this.threads = info.threads;
     this.threadsBatch = info.threadsBatch;
     this.unifiedKvCache = info.unifiedKvCache;
+    this.flashAttention = options.flashAttention;
+    this.kvCacheType = Object.freeze({ k: options.typeK as KvCacheType, v: options.typeV as KvCacheType });
   }
 
   /** Whether {@link Context.dispose} has been called (directly or by the model). */

@@ -220,7 +220,7 @@ export class Model {
         handle.dispose();
         throw new LlamaError('DISPOSED', 'the model was disposed while the context was being created');
       }
-      const context = new Context(this, handle, () => this.#contexts.delete(context));
+      const context = new Context(this, handle, resolved, () => this.#contexts.delete(context));
       this.#contexts.add(context);
       return context;
     });

@@ -165,6 +165,22 @@ describe('logging', () => {
     expect(JSON.parse(r.stdout)).toEqual({ debug: true, info: true });
   });
 
+  it('survives a logger that throws', () => {
+    const r = runChild(
+      `const { loadModel, setLogLevel, setLogger } = require('./dist');
+      setLogger(() => { throw new Error('logger bug'); });
+      setLogLevel('debug');
+      loadModel(${MODEL}).then(async (m) => {
+        await m.createContext({ contextSize: 256 });
+        m.dispose();
+        await new Promise((r) => setTimeout(r, 50));
+        console.log('alive');
+      });`,
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('alive');
+  });
+
   it('rejects unknown levels and non-function loggers', () => {
     const r = runChild(
       `const { setLogLevel, setLogger } = require('./dist');

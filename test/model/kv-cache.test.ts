@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaError, loadModel, type Context, type Model } from '../../lib/index';
 import { codeOf, rejection } from '../support/errors';
 import { getTinyModelPath } from '../support/random-llama';
+import { native } from '../../lib/native';
 import { argmax, maxAbsDiff, STORIES_MODEL } from '../support/models';
 
 const TOLERANCE = 1e-4;
@@ -294,6 +295,15 @@ describe('disposal', () => {
     expect(await codeOf(b.evaluate([1]))).toBe('DISPOSED');
   });
 
+  it('a context whose creation finishes after the model was disposed is disposed too', async () => {
+    const m = await loadModel(STORIES_MODEL);
+    const before = native().liveObjects();
+    const creating = m.createContext({ contextSize: 64 });
+    m.dispose();
+    expect(await codeOf(creating)).toBe('DISPOSED');
+    expect(native().liveObjects().contexts).toBe(before.contexts);
+  });
+
   it('asyncDispose waits for queued work before disposing', async () => {
     const m = await loadModel(STORIES_MODEL);
     const c = await m.createContext({ contextSize: 64 });
@@ -335,6 +345,8 @@ describe('context options', () => {
     expect(c.sequences).toBe(4);
     expect(c.threads).toBe(1);
     expect(c.threadsBatch).toBe(2);
+    expect(c.flashAttention).toBe('disabled');
+    expect(c.kvCacheType).toEqual({ k: 'q8_0', v: 'f16' });
     expect((await c.evaluate(model.tokenize('Hi'), { sequence: 3 })).length).toBe(model.vocabSize);
   });
 
