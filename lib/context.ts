@@ -157,7 +157,7 @@ export class Context {
   readonly #queue = new OperationQueue();
   readonly #onDispose: () => void;
 
-  /** @internal use {@link Model.createContext} */
+  /** Not for direct use: contexts come from {@link Model.createContext}. */
   constructor(model: Model, handle: NativeContext, options: NativeContextOptions, onDispose: () => void) {
     const info = handle.info();
     this.model = model;

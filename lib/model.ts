@@ -94,20 +94,22 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     vocabOnly: options.vocabOnly,
   };
   return withCallSite(async () => {
+    // The typed metadata is read from the file while llama.cpp loads it.
+    const metadata = readGgufHeader(path).then(
+      (header) => header.metadata,
+      (error: unknown) => error as Error,
+    );
     const handle = await runAbortable(
       () => native().loadModel(path, nativeOptions, onProgress),
       signal,
       'model load',
     );
-    try {
-      const header = await readGgufHeader(path);
-      return new Model(path, handle, header.metadata, options.vocabOnly === true);
-    } catch (cause) {
+    const read = await metadata;
+    if (read instanceof Error) {
       handle.dispose();
-      throw new LlamaError('INVALID_MODEL', `cannot read the GGUF metadata of ${path}: ${(cause as Error).message}`, {
-        cause,
-      });
+      throw new LlamaError('INVALID_MODEL', `cannot read the GGUF metadata of ${path}: ${read.message}`, { cause: read });
     }
+    return new Model(path, handle, read, options.vocabOnly === true);
   });
 }
 
@@ -153,7 +155,7 @@ export class Model {
   readonly #native: NativeModel;
   readonly #contexts = new Set<Context>();
 
-  /** @internal use {@link loadModel} */
+  /** Not for direct use: models come from {@link loadModel}. */
   constructor(path: string, handle: NativeModel, metadata: Record<string, GgufValue>, vocabOnly: boolean) {
     const info = handle.info();
     this.path = path;
