@@ -95,17 +95,21 @@ Napi::Value Context::Evaluate(const Napi::CallbackInfo& info) {
 
 Napi::Value Context::ClearAll(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto lock = State(env)->TryLock(env);
-  kv::Clear(*state_);
-  return env.Undefined();
+  return Guard(env, [&]() -> Napi::Value {
+    auto lock = State(env)->TryLock(env);
+    kv::Clear(*state_);
+    return env.Undefined();
+  });
 }
 
 Napi::Value Context::ClearSequence(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  llama_seq_id seq = Sequence(info[0], "sequence");
-  auto lock = state_->TryLock(env);
-  kv::ClearSequence(*state_, seq);
-  return env.Undefined();
+  return Guard(env, [&]() -> Napi::Value {
+    llama_seq_id seq = Sequence(info[0], "sequence");
+    auto lock = state_->TryLock(env);
+    kv::ClearSequence(*state_, seq);
+    return env.Undefined();
+  });
 }
 
 Napi::Value Context::RemoveTokens(const Napi::CallbackInfo& info) {
@@ -135,10 +139,12 @@ Napi::Value Context::CopySequence(const Napi::CallbackInfo& info) {
 
 Napi::Value Context::KeepSequence(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  llama_seq_id seq = Sequence(info[0], "sequence");
-  auto lock = state_->TryLock(env);
-  kv::KeepSequence(*state_, seq);
-  return env.Undefined();
+  return Guard(env, [&]() -> Napi::Value {
+    llama_seq_id seq = Sequence(info[0], "sequence");
+    auto lock = state_->TryLock(env);
+    kv::KeepSequence(*state_, seq);
+    return env.Undefined();
+  });
 }
 
 Napi::Value Context::ShiftPositions(const Napi::CallbackInfo& info) {
@@ -156,14 +162,16 @@ Napi::Value Context::ShiftPositions(const Napi::CallbackInfo& info) {
 
 Napi::Value Context::SequencePositions(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  llama_seq_id seq = Sequence(info[0], "sequence");
-  auto lock = state_->TryLock(env);
-  auto range = kv::Positions(*state_, seq);
-  if (!range) return env.Null();
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("min", range->first);
-  out.Set("max", range->second);
-  return out;
+  return Guard(env, [&]() -> Napi::Value {
+    llama_seq_id seq = Sequence(info[0], "sequence");
+    auto lock = state_->TryLock(env);
+    auto range = kv::Positions(*state_, seq);
+    if (!range) return env.Null();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("min", range->first);
+    out.Set("max", range->second);
+    return out;
+  });
 }
 
 // saveState(sequence | -1, path | undefined, tokens | undefined) -> Promise<Buffer | undefined>
