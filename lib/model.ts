@@ -7,6 +7,15 @@ import type { GgufValue } from './gguf/types';
 import { native, type NativeModel, type NativeModelInfo } from './native';
 import { toTokenArray, type Tokens } from './tokens';
 
+const nativeModels = new WeakMap<Model, NativeModel>();
+
+/** @internal the native handle of a model, for other native objects (samplers) that need its vocabulary. */
+export function nativeModelOf(model: Model): NativeModel {
+  const handle = nativeModels.get(model);
+  if (!handle) throw invalidArgument('not a Model created by loadModel()');
+  return handle;
+}
+
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {
   /** Layers to offload to the GPU; `'max'` or `-1` for all (default), `0` for CPU only. */
@@ -160,6 +169,7 @@ export class Model {
     const info = handle.info();
     this.path = path;
     this.#native = handle;
+    nativeModels.set(this, handle);
     this.metadata = Object.freeze(metadata);
     this.architecture = info.architecture ?? 'unknown';
     this.name = info.name ?? undefined;

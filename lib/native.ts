@@ -123,6 +123,17 @@ export interface NativeSystemInfo {
   maxSequences: number;
 }
 
+/** A sampler chain (native/Sampler.cc). */
+export interface NativeSampler {
+  apply(scores: Float32Array, from: number, to: number): Float32Array;
+  pick(scores: Float32Array): number;
+  accept(token: number): void;
+  reset(): void;
+  history(): Int32Array;
+  stageCount(): number;
+  dispose(): void;
+}
+
 export interface NativeAddon {
   setErrorClass(errorClass: typeof LlamaError): void;
   setLogLevel(level: number): void;
@@ -132,6 +143,7 @@ export interface NativeAddon {
   loadModel(path: string, options: NativeLoadOptions, onProgress?: (progress: number) => void): NativeAbortable<NativeModel>;
   /** Process-wide counts of live llama.cpp models and contexts (diagnostics and leak tests). */
   liveObjects(): { models: number; contexts: number };
+  NativeSampler: new (plan: object, model: object | null, inputIds: Int32Array, promptLength: number) => NativeSampler;
 }
 
 let addon: NativeAddon | undefined;

@@ -8,6 +8,7 @@
 #include "LiveCounts.h"
 #include "Model.h"
 #include "ModelLoadWorker.h"
+#include "Sampler.h"
 
 #include <llama.h>
 
@@ -25,6 +26,7 @@ AddonData::AddonData(Napi::Env env, Napi::Object exports) {
                            InstanceMethod<&AddonData::ListDevices>("listDevices"),
                            InstanceMethod<&AddonData::LoadModel>("loadModel"),
                            InstanceMethod<&AddonData::LiveObjects>("liveObjects"),
+                           InstanceValue("NativeSampler", Sampler::Init(env)),
                        });
 }
 

@@ -1,0 +1,303 @@
+/**
+ * Turns a resolved generation config into the ordered list of native stages
+ * (docs/sampling.md has the table). The native side only instantiates what
+ * this plan lists, so every ordering rule lives here, in one place.
+ * @internal
+ */
+import { randomInt } from 'node:crypto';
+import { invalidArgument } from '../errors';
+
+/** The resolved config fields the chain reads (snake_case, as in GenerationConfig). */
+export interface PlanValues {
+  do_sample?: boolean;
+  temperature?: number;
+  top_k?: number;
+  top_p?: number;
+  min_p?: number | null;
+  typical_p?: number;
+  epsilon_cutoff?: number;
+  eta_cutoff?: number;
+  repetition_penalty?: number;
+  no_repeat_ngram_size?: number;
+  bad_words_ids?: number[][] | null;
+  sequence_bias?: Array<[number[], number]> | Record<string, number> | null;
+  min_length?: number;
+  min_new_tokens?: number | null;
+  max_length?: number;
+  forced_bos_token_id?: number | null;
+  forced_eos_token_id?: number | number[] | null;
+  remove_invalid_values?: boolean;
+  exponential_decay_length_penalty?: [number, number] | null;
+  suppress_tokens?: number[] | null;
+  begin_suppress_tokens?: number[] | null;
+  renormalize_logits?: boolean;
+  eos_token_id?: number | number[] | null;
+  min_keep?: number;
+  seed?: number | null;
+  logit_bias?: Record<string, number | boolean> | null;
+  repeat_penalty?: number;
+  frequency_penalty?: number;
+  presence_penalty?: number;
+  penalty_last_n?: number;
+  dry_multiplier?: number;
+  dry_base?: number;
+  dry_allowed_length?: number;
+  dry_penalty_last_n?: number;
+  dry_sequence_breakers?: string[];
+  grammar?: string | null;
+  grammar_lazy?: boolean;
+  grammar_trigger_words?: string[] | null;
+  grammar_trigger_patterns?: string[] | null;
+  tfs_z?: number;
+  top_n_sigma?: number;
+  xtc_probability?: number;
+  xtc_threshold?: number;
+  dynatemp_range?: number;
+  dynatemp_exponent?: number;
+  mirostat?: number;
+  mirostat_tau?: number;
+  mirostat_eta?: number;
+  adaptive_target?: number;
+  adaptive_decay?: number;
+  samplers?: string[] | string | null;
+}
+
+/** One native stage: `kind` plus its parameters. */
+export interface StageDescriptor {
+  kind: string;
+  /** transformers' class name, for stages that reproduce one. */
+  hf?: string;
+  [param: string]: unknown;
+}
+
+/** Everything the native chain is built from. */
+export interface ChainPlan {
+  vocabSize: number;
+  stages: StageDescriptor[];
+  draw: { kind: 'greedy' | 'dist' | 'mirostat' | 'mirostat_v2' | 'adaptive_p'; [param: string]: unknown };
+  /** Index of the first warper stage: a JS `logits_processor` runs right before it. */
+  hookAt: number;
+  /** The seed every seeded stage and the draw use. */
+  seed: number;
+}
+
+/** What a plan needs besides the config: the vocabulary's size, EOS ids and tokenizer. */
+export interface PlanContext {
+  vocabSize: number;
+  /** Default EOS ids when the config has none (the model's end-of-generation tokens). */
+  defaultEos?: number[];
+  /** Tokenizes a logit_bias string key (no special tokens). */
+  tokenize?: (text: string) => Int32Array;
+  /** The GBNF grammar for `json_schema`, when set (converted by the caller). */
+  jsonSchemaGrammar?: string;
+}
+
+const list = (v: number | number[] | null | undefined): number[] =>
+  v === null || v === undefined ? [] : [...new Set(Array.isArray(v) ? v : [v])];
+
+/** Builds the chain plan for `values`. */
+export function planChain(values: PlanValues, context: PlanContext): ChainPlan {
+  const seed = values.seed ?? randomInt(0, 2 ** 32);
+  const eos = values.eos_token_id === undefined || values.eos_token_id === null ? list(context.defaultEos) : list(values.eos_token_id);
+  const stages: StageDescriptor[] = [
+    ...logitBiasStages(values, context),
+    ...hfProcessorStages(values, eos),
+    ...grammarStages(values, context),
+  ];
+  const doSample = values.do_sample === true;
+  const mirostat = doSample ? values.mirostat ?? 0 : 0;
+  const order = samplerOrder(values.samplers);
+  const minKeep = values.min_keep ?? 1;
+  let adaptive = false;
+  let hookAt = -1;
+  const markHook = (): void => {
+    if (hookAt < 0) hookAt = stages.length;
+  };
+  for (const name of order) {
+    const isWarper = !['penalties', 'dry'].includes(name);
+    if (isWarper && !doSample) continue;
+    if (isWarper) markHook();
+    if (mirostat !== 0 && isWarper) continue; // mirostat replaces the warpers (as in llama.cpp)
+    if (name === 'adaptive_p') adaptive = true;
+    stages.push(...samplerStages(name, values, context, minKeep, seed));
+  }
+  markHook();
+  if (mirostat !== 0) stages.push(...temperatureStages(values));
+  if (values.renormalize_logits) stages.push({ kind: 'log_normalize', hf: 'LogitNormalization' });
+  return { vocabSize: context.vocabSize, stages, draw: drawOf(values, doSample, mirostat, adaptive, seed), hookAt, seed };
+}
+
+/** The default order: transformers' warper order, then llama.cpp's extras. */
+const DEFAULT_ORDER = ['penalties', 'dry', 'temperature', 'top_k', 'top_p', 'min_p', 'typ_p', 'epsilon', 'eta', 'tfs_z', 'top_n_sigma', 'xtc'];
+
+/** Sampler names accepted in `samplers`, with llama.cpp's aliases. */
+const SAMPLER_ALIASES: Record<string, string> = {
+  penalties: 'penalties',
+  dry: 'dry',
+  top_n_sigma: 'top_n_sigma',
+  top_k: 'top_k',
+  typ_p: 'typ_p',
+  typical_p: 'typ_p',
+  typical: 'typ_p',
+  top_p: 'top_p',
+  min_p: 'min_p',
+  xtc: 'xtc',
+  temperature: 'temperature',
+  temp: 'temperature',
+  adaptive_p: 'adaptive_p',
+  tfs_z: 'tfs_z',
+  tail_free: 'tfs_z',
+  epsilon: 'epsilon',
+  epsilon_cutoff: 'epsilon',
+  eta: 'eta',
+  eta_cutoff: 'eta',
+};
+
+/** Canonical sampler names of `samplers` (array or llama.cpp's ';'-separated string). */
+export function samplerOrder(samplers: string[] | string | null | undefined): string[] {
+  if (samplers === null || samplers === undefined) return DEFAULT_ORDER;
+  const names = typeof samplers === 'string' ? samplers.split(';').map((s) => s.trim()).filter(Boolean) : samplers;
+  return names.map((name) => {
+    const canonical = SAMPLER_ALIASES[name];
+    if (!canonical) throw invalidArgument(`samplers: unknown sampler '${name}'`);
+    return canonical;
+  });
+}
+
+function logitBiasStages(values: PlanValues, context: PlanContext): StageDescriptor[] {
+  const bias = values.logit_bias;
+  if (!bias || Object.keys(bias).length === 0) return [];
+  const biases: Array<[number[], number]> = [];
+  for (const [key, raw] of Object.entries(bias)) {
+    const value = raw === false ? -Infinity : Number(raw);
+    if (/^\d+$/.test(key)) {
+      biases.push([[Number(key)], value]);
+    } else {
+      if (!context.tokenize) throw invalidArgument(`logit_bias: the string key '${key}' needs a model to tokenize it`);
+      biases.push([[...context.tokenize(key)], value]);
+    }
+  }
+  return [{ kind: 'logit_bias', vocab_size: context.vocabSize, biases }];
+}
+
+function sequenceBiasPairs(bias: NonNullable<PlanValues['sequence_bias']>): Array<[number[], number]> {
+  if (Array.isArray(bias)) return bias;
+  return Object.entries(bias).map(([key, value]) => [JSON.parse(key.startsWith('[') ? key : `[${key}]`) as number[], value]);
+}
+
+/** transformers' `_get_logits_processor` list up to the warpers, same order, same conditions. */
+function hfProcessorStages(v: PlanValues, eos: number[]): StageDescriptor[] {
+  const s: StageDescriptor[] = [];
+  const hasEos = eos.length > 0;
+  if (v.sequence_bias) s.push({ kind: 'sequence_bias', hf: 'SequenceBiasLogitsProcessor', biases: sequenceBiasPairs(v.sequence_bias) });
+  if (v.repetition_penalty !== undefined && v.repetition_penalty !== 1) {
+    s.push({ kind: 'repetition_penalty', hf: 'RepetitionPenaltyLogitsProcessor', penalty: v.repetition_penalty });
+  }
+  if ((v.no_repeat_ngram_size ?? 0) > 0) s.push({ kind: 'no_repeat_ngram', hf: 'NoRepeatNGramLogitsProcessor', size: v.no_repeat_ngram_size });
+  if (v.bad_words_ids) s.push({ kind: 'no_bad_words', hf: 'NoBadWordsLogitsProcessor', words: v.bad_words_ids.map((w) => [w, 0]), eos });
+  if ((v.min_length ?? 0) > 0 && hasEos) s.push({ kind: 'min_length', hf: 'MinLengthLogitsProcessor', length: v.min_length, eos });
+  if ((v.min_new_tokens ?? 0) > 0 && hasEos) {
+    s.push({ kind: 'min_new_tokens', hf: 'MinNewTokensLengthLogitsProcessor', length: v.min_new_tokens, eos });
+  }
+  if (v.forced_bos_token_id !== undefined && v.forced_bos_token_id !== null) {
+    s.push({ kind: 'forced_bos', hf: 'ForcedBOSTokenLogitsProcessor', token: v.forced_bos_token_id });
+  }
+  if (v.forced_eos_token_id !== undefined && v.forced_eos_token_id !== null) {
+    s.push({ kind: 'forced_eos', hf: 'ForcedEOSTokenLogitsProcessor', max_length: v.max_length ?? 20, eos: list(v.forced_eos_token_id) });
+  }
+  if (v.remove_invalid_values) s.push({ kind: 'inf_nan_remove', hf: 'InfNanRemoveLogitsProcessor' });
+  if (v.exponential_decay_length_penalty) {
+    const [start, factor] = v.exponential_decay_length_penalty;
+    s.push({ kind: 'exponential_decay', hf: 'ExponentialDecayLengthPenalty', start, factor, eos });
+  }
+  if (v.suppress_tokens) s.push({ kind: 'suppress_tokens', hf: 'SuppressTokensLogitsProcessor', tokens: v.suppress_tokens });
+  if (v.begin_suppress_tokens) {
+    s.push({
+      kind: 'begin_suppress_tokens',
+      hf: 'SuppressTokensAtBeginLogitsProcessor',
+      tokens: v.begin_suppress_tokens,
+      forced_bos: v.forced_bos_token_id !== undefined && v.forced_bos_token_id !== null,
+    });
+  }
+  return s;
+}
+
+/** llama.cpp's lazy-grammar trigger for a word: match from the start, feed from the word on. */
+const wordPattern = (word: string): string => `[\\s\\S]*?(${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})[\\s\\S]*`;
+
+function grammarStages(v: PlanValues, context: PlanContext): StageDescriptor[] {
+  const grammar = v.grammar ?? context.jsonSchemaGrammar;
+  if (!grammar) return [];
+  const patterns = [...(v.grammar_trigger_patterns ?? []), ...(v.grammar_trigger_words ?? []).map(wordPattern)];
+  return [{ kind: 'grammar', grammar, root: 'root', lazy: v.grammar_lazy === true, trigger_patterns: patterns, trigger_tokens: [] }];
+}
+
+function temperatureStages(v: PlanValues): StageDescriptor[] {
+  const temperature = v.temperature ?? 1;
+  if ((v.dynatemp_range ?? 0) > 0) {
+    return [{ kind: 'temp_ext', temperature, range: v.dynatemp_range, exponent: v.dynatemp_exponent ?? 1 }];
+  }
+  return temperature !== 1 ? [{ kind: 'temperature', hf: 'TemperatureLogitsWarper', temperature }] : [];
+}
+
+function samplerStages(name: string, v: PlanValues, context: PlanContext, minKeep: number, seed: number): StageDescriptor[] {
+  switch (name) {
+    case 'penalties': {
+      const repeat = v.repeat_penalty ?? 1;
+      const frequency = v.frequency_penalty ?? 0;
+      const presence = v.presence_penalty ?? 0;
+      if (repeat === 1 && frequency === 0 && presence === 0) return [];
+      return [{ kind: 'penalties', vocab_size: context.vocabSize, last_n: v.penalty_last_n ?? 64, repeat, frequency, presence }];
+    }
+    case 'dry':
+      if ((v.dry_multiplier ?? 0) === 0) return [];
+      return [
+        {
+          kind: 'dry',
+          multiplier: v.dry_multiplier,
+          base: v.dry_base ?? 1.75,
+          allowed_length: v.dry_allowed_length ?? 2,
+          last_n: v.dry_penalty_last_n ?? -1,
+          sequence_breakers: v.dry_sequence_breakers ?? ['\n', ':', '"', '*'],
+        },
+      ];
+    case 'temperature':
+      return temperatureStages(v);
+    case 'top_k':
+      return v.top_k ? [{ kind: 'top_k', hf: 'TopKLogitsWarper', k: v.top_k, min_keep: minKeep }] : [];
+    case 'top_p':
+      return (v.top_p ?? 1) < 1 ? [{ kind: 'top_p', hf: 'TopPLogitsWarper', p: v.top_p, min_keep: minKeep }] : [];
+    case 'min_p':
+      return v.min_p !== undefined && v.min_p !== null ? [{ kind: 'min_p', hf: 'MinPLogitsWarper', p: v.min_p, min_keep: minKeep }] : [];
+    case 'typ_p':
+      return (v.typical_p ?? 1) < 1 ? [{ kind: 'typical_p', hf: 'TypicalLogitsWarper', p: v.typical_p, min_keep: minKeep }] : [];
+    case 'epsilon': {
+      const e = v.epsilon_cutoff ?? 0;
+      return e > 0 && e < 1 ? [{ kind: 'epsilon', hf: 'EpsilonLogitsWarper', epsilon: e, min_keep: minKeep }] : [];
+    }
+    case 'eta': {
+      const e = v.eta_cutoff ?? 0;
+      return e > 0 && e < 1 ? [{ kind: 'eta', hf: 'EtaLogitsWarper', epsilon: e, min_keep: minKeep }] : [];
+    }
+    case 'tfs_z':
+      return (v.tfs_z ?? 1) < 1 ? [{ kind: 'tail_free', z: v.tfs_z, min_keep: minKeep }] : [];
+    case 'top_n_sigma':
+      return (v.top_n_sigma ?? -1) > 0 ? [{ kind: 'top_n_sigma', n: v.top_n_sigma }] : [];
+    case 'xtc':
+      return (v.xtc_probability ?? 0) > 0
+        ? [{ kind: 'xtc', probability: v.xtc_probability, threshold: v.xtc_threshold ?? 0.1, min_keep: minKeep, seed }]
+        : [];
+    case 'adaptive_p':
+      return [];
+    default:
+      throw invalidArgument(`samplers: unknown sampler '${name}'`);
+  }
+}
+
+function drawOf(v: PlanValues, doSample: boolean, mirostat: number, adaptive: boolean, seed: number): ChainPlan['draw'] {
+  if (!doSample) return { kind: 'greedy' };
+  if (mirostat === 1) return { kind: 'mirostat', tau: v.mirostat_tau ?? 5, eta: v.mirostat_eta ?? 0.1, seed };
+  if (mirostat === 2) return { kind: 'mirostat_v2', tau: v.mirostat_tau ?? 5, eta: v.mirostat_eta ?? 0.1, seed };
+  if (adaptive) return { kind: 'adaptive_p', target: v.adaptive_target ?? 0.5, decay: v.adaptive_decay ?? 0.9, seed };
+  return { kind: 'dist', seed };
+}

@@ -1,0 +1,35 @@
+#include "Chain.h"
+
+#include <algorithm>
+
+namespace lg::sampling {
+
+Chain::Chain(size_t vocabSize, std::vector<std::unique_ptr<Stage>> stages, std::unique_ptr<Draw> draw)
+    : vocabSize_(vocabSize), stages_(std::move(stages)), draw_(std::move(draw)) {}
+
+void Chain::SetPrompt(const std::vector<llama_token>& prompt) {
+  for (auto& stage : stages_) stage->Reset();
+  draw_->Reset();
+  history_.ids = prompt;
+  history_.promptLength = prompt.size();
+  for (llama_token t : prompt)
+    for (auto& stage : stages_) stage->Accept(t, true);
+}
+
+void Chain::Apply(Scores& scores, size_t from, size_t to) {
+  to = std::min(to, stages_.size());
+  for (size_t i = from; i < to; i++) stages_[i]->Apply(scores, history_);
+}
+
+void Chain::Accept(llama_token token) {
+  for (auto& stage : stages_) stage->Accept(token, false);
+  draw_->Accept(token);
+  history_.ids.push_back(token);
+}
+
+void Chain::Reset() {
+  std::vector<llama_token> prompt(history_.ids.begin(), history_.ids.begin() + history_.promptLength);
+  SetPrompt(prompt);
+}
+
+}  // namespace lg::sampling

@@ -1,0 +1,39 @@
+// Chain: the stages of one generation's sampler, its draw and the token
+// history they read. Built from a plan made in TypeScript
+// (lib/sampling/plan.ts): an ordered list of stage descriptors.
+#pragma once
+
+#include "Draw.h"
+#include "Stage.h"
+
+#include <memory>
+#include <vector>
+
+namespace lg::sampling {
+
+class Chain {
+ public:
+  Chain(size_t vocabSize, std::vector<std::unique_ptr<Stage>> stages, std::unique_ptr<Draw> draw);
+
+  size_t vocabSize() const { return vocabSize_; }
+  size_t size() const { return stages_.size(); }
+  const History& history() const { return history_; }
+
+  // Sets the prompt: resets every stage, then feeds it the prompt tokens.
+  void SetPrompt(const std::vector<llama_token>& prompt);
+  // Applies stages [from, to) to `scores` (full vocabulary).
+  void Apply(Scores& scores, size_t from, size_t to);
+  llama_token Pick(const Scores& scores) { return draw_->Pick(scores); }
+  // Appends a generated token to the history and advances stateful stages.
+  void Accept(llama_token token);
+  // Back to the state right after SetPrompt.
+  void Reset();
+
+ private:
+  size_t vocabSize_;
+  std::vector<std::unique_ptr<Stage>> stages_;
+  std::unique_ptr<Draw> draw_;
+  History history_;
+};
+
+}  // namespace lg::sampling
