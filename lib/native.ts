@@ -143,6 +143,10 @@ export interface NativeAddon {
   loadModel(path: string, options: NativeLoadOptions, onProgress?: (progress: number) => void): NativeAbortable<NativeModel>;
   /** Process-wide counts of live llama.cpp models and contexts (diagnostics and leak tests). */
   liveObjects(): { models: number; contexts: number };
+  /** ns per token of our chain for `plan` (bench/sampler.ts). */
+  benchmarkSampler(plan: object, model: object | null, logits: Float32Array, tokens: number, resetEvery: number): number;
+  /** ns per token of llama.cpp's own chain for an equivalent spec (bench/sampler.ts). */
+  benchmarkLlamaChain(spec: object, model: object | null, logits: Float32Array, tokens: number, resetEvery: number): number;
   NativeSampler: new (plan: object, model: object | null, inputIds: Int32Array, promptLength: number) => NativeSampler;
 }
 

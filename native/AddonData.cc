@@ -9,6 +9,7 @@
 #include "Model.h"
 #include "ModelLoadWorker.h"
 #include "Sampler.h"
+#include "SamplerBenchmark.h"
 
 #include <llama.h>
 
@@ -27,6 +28,8 @@ AddonData::AddonData(Napi::Env env, Napi::Object exports) {
                            InstanceMethod<&AddonData::LoadModel>("loadModel"),
                            InstanceMethod<&AddonData::LiveObjects>("liveObjects"),
                            InstanceValue("NativeSampler", Sampler::Init(env)),
+                           InstanceValue("benchmarkSampler", Napi::Function::New<BenchmarkSampler>(env)),
+                           InstanceValue("benchmarkLlamaChain", Napi::Function::New<BenchmarkLlamaChain>(env)),
                        });
 }
 
