@@ -33,5 +33,31 @@ export { listDevices, systemInfo } from './devices';
 export type { Device, SystemInfo } from './devices';
 export { setLogLevel, setLogger } from './logging';
 export type { LogLevel, Logger } from './logging';
+export {
+  resolveConfig,
+  modelConfigLayer,
+  generationConfigLayer,
+  assertImplemented,
+  explain,
+  DEFAULTS,
+  DEFAULT_SAMPLER_ORDER,
+  SAMPLER_NAMES,
+} from './config';
+export type {
+  GenerationConfig,
+  GenerationConfigInput,
+  GenerationValues,
+  GenerationSources,
+  ConfigSource,
+  ConfigLayer,
+  ResolvedGenerationConfig,
+  ExplainRow,
+  SamplerName,
+  LogitsProcessor,
+  JsonSchema,
+} from './config';
+export { jsonSchemaToGbnf } from './grammar';
+export { createSampler, processLogits, sample, Sampler } from './sampling';
+export type { CreateSamplerOptions, OneShotOptions, LogitsHook, SampleOptions, ChainPlan, StageDescriptor } from './sampling';
 export { readGgufHeader } from './gguf/reader';
 export type { GgufHeader, GgufValue, GgufTensorInfo } from './gguf/types';

@@ -5,62 +5,11 @@
  * @internal
  */
 import { randomInt } from 'node:crypto';
+import { DEFAULT_SAMPLER_ORDER, type GenerationValues } from '../config';
 import { invalidArgument } from '../errors';
 
 /** The resolved config fields the chain reads (snake_case, as in GenerationConfig). */
-export interface PlanValues {
-  do_sample?: boolean;
-  temperature?: number;
-  top_k?: number;
-  top_p?: number;
-  min_p?: number | null;
-  typical_p?: number;
-  epsilon_cutoff?: number;
-  eta_cutoff?: number;
-  repetition_penalty?: number;
-  no_repeat_ngram_size?: number;
-  bad_words_ids?: number[][] | null;
-  sequence_bias?: Array<[number[], number]> | Record<string, number> | null;
-  min_length?: number;
-  min_new_tokens?: number | null;
-  max_length?: number;
-  forced_bos_token_id?: number | null;
-  forced_eos_token_id?: number | number[] | null;
-  remove_invalid_values?: boolean;
-  exponential_decay_length_penalty?: [number, number] | null;
-  suppress_tokens?: number[] | null;
-  begin_suppress_tokens?: number[] | null;
-  renormalize_logits?: boolean;
-  eos_token_id?: number | number[] | null;
-  min_keep?: number;
-  seed?: number | null;
-  logit_bias?: Record<string, number | boolean> | null;
-  repeat_penalty?: number;
-  frequency_penalty?: number;
-  presence_penalty?: number;
-  penalty_last_n?: number;
-  dry_multiplier?: number;
-  dry_base?: number;
-  dry_allowed_length?: number;
-  dry_penalty_last_n?: number;
-  dry_sequence_breakers?: string[];
-  grammar?: string | null;
-  grammar_lazy?: boolean;
-  grammar_trigger_words?: string[] | null;
-  grammar_trigger_patterns?: string[] | null;
-  tfs_z?: number;
-  top_n_sigma?: number;
-  xtc_probability?: number;
-  xtc_threshold?: number;
-  dynatemp_range?: number;
-  dynatemp_exponent?: number;
-  mirostat?: number;
-  mirostat_tau?: number;
-  mirostat_eta?: number;
-  adaptive_target?: number;
-  adaptive_decay?: number;
-  samplers?: string[] | string | null;
-}
+export type PlanValues = Partial<GenerationValues>;
 
 /** One native stage: `kind` plus its parameters. */
 export interface StageDescriptor {
@@ -92,8 +41,8 @@ export interface PlanContext {
   jsonSchemaGrammar?: string;
 }
 
-const list = (v: number | number[] | null | undefined): number[] =>
-  v === null || v === undefined ? [] : [...new Set(Array.isArray(v) ? v : [v])];
+const list = (v: number | readonly number[] | null | undefined): number[] =>
+  v === null || v === undefined ? [] : [...new Set(typeof v === 'number' ? [v] : v)];
 
 /** Builds the chain plan for `values`. */
 export function planChain(values: PlanValues, context: PlanContext): ChainPlan {
@@ -118,7 +67,7 @@ export function planChain(values: PlanValues, context: PlanContext): ChainPlan {
     if (isWarper && !doSample) continue;
     if (isWarper) markHook();
     if (mirostat !== 0 && isWarper) continue; // mirostat replaces the warpers (as in llama.cpp)
-    if (name === 'adaptive_p') adaptive = true;
+    if (name === 'adaptive_p' && (values.adaptive_target ?? -1) >= 0) adaptive = true;
     stages.push(...samplerStages(name, values, context, minKeep, seed));
   }
   markHook();
@@ -127,49 +76,16 @@ export function planChain(values: PlanValues, context: PlanContext): ChainPlan {
   return { vocabSize: context.vocabSize, stages, draw: drawOf(values, doSample, mirostat, adaptive, seed), hookAt, seed };
 }
 
-/** The default order: transformers' warper order, then llama.cpp's extras. */
-const DEFAULT_ORDER = ['penalties', 'dry', 'temperature', 'top_k', 'top_p', 'min_p', 'typ_p', 'epsilon', 'eta', 'tfs_z', 'top_n_sigma', 'xtc'];
-
-/** Sampler names accepted in `samplers`, with llama.cpp's aliases. */
-const SAMPLER_ALIASES: Record<string, string> = {
-  penalties: 'penalties',
-  dry: 'dry',
-  top_n_sigma: 'top_n_sigma',
-  top_k: 'top_k',
-  typ_p: 'typ_p',
-  typical_p: 'typ_p',
-  typical: 'typ_p',
-  top_p: 'top_p',
-  min_p: 'min_p',
-  xtc: 'xtc',
-  temperature: 'temperature',
-  temp: 'temperature',
-  adaptive_p: 'adaptive_p',
-  tfs_z: 'tfs_z',
-  tail_free: 'tfs_z',
-  epsilon: 'epsilon',
-  epsilon_cutoff: 'epsilon',
-  eta: 'eta',
-  eta_cutoff: 'eta',
-};
-
-/** Canonical sampler names of `samplers` (array or llama.cpp's ';'-separated string). */
-export function samplerOrder(samplers: string[] | string | null | undefined): string[] {
-  if (samplers === null || samplers === undefined) return DEFAULT_ORDER;
-  const names = typeof samplers === 'string' ? samplers.split(';').map((s) => s.trim()).filter(Boolean) : samplers;
-  return names.map((name) => {
-    const canonical = SAMPLER_ALIASES[name];
-    if (!canonical) throw invalidArgument(`samplers: unknown sampler '${name}'`);
-    return canonical;
-  });
+/** The penalty/warper order: `samplers` when set (already canonical names), else the default order. */
+export function samplerOrder(samplers: readonly string[] | null | undefined): readonly string[] {
+  return samplers ?? DEFAULT_SAMPLER_ORDER;
 }
 
 function logitBiasStages(values: PlanValues, context: PlanContext): StageDescriptor[] {
   const bias = values.logit_bias;
   if (!bias || Object.keys(bias).length === 0) return [];
   const biases: Array<[number[], number]> = [];
-  for (const [key, raw] of Object.entries(bias)) {
-    const value = raw === false ? -Infinity : Number(raw);
+  for (const [key, value] of Object.entries(bias)) {
     if (/^\d+$/.test(key)) {
       biases.push([[Number(key)], value]);
     } else {
@@ -180,16 +96,11 @@ function logitBiasStages(values: PlanValues, context: PlanContext): StageDescrip
   return [{ kind: 'logit_bias', vocab_size: context.vocabSize, biases }];
 }
 
-function sequenceBiasPairs(bias: NonNullable<PlanValues['sequence_bias']>): Array<[number[], number]> {
-  if (Array.isArray(bias)) return bias;
-  return Object.entries(bias).map(([key, value]) => [JSON.parse(key.startsWith('[') ? key : `[${key}]`) as number[], value]);
-}
-
 /** transformers' `_get_logits_processor` list up to the warpers, same order, same conditions. */
 function hfProcessorStages(v: PlanValues, eos: number[]): StageDescriptor[] {
   const s: StageDescriptor[] = [];
   const hasEos = eos.length > 0;
-  if (v.sequence_bias) s.push({ kind: 'sequence_bias', hf: 'SequenceBiasLogitsProcessor', biases: sequenceBiasPairs(v.sequence_bias) });
+  if (v.sequence_bias) s.push({ kind: 'sequence_bias', hf: 'SequenceBiasLogitsProcessor', biases: v.sequence_bias });
   if (v.repetition_penalty !== undefined && v.repetition_penalty !== 1) {
     s.push({ kind: 'repetition_penalty', hf: 'RepetitionPenaltyLogitsProcessor', penalty: v.repetition_penalty });
   }
@@ -257,7 +168,7 @@ function samplerStages(name: string, v: PlanValues, context: PlanContext, minKee
           multiplier: v.dry_multiplier,
           base: v.dry_base ?? 1.75,
           allowed_length: v.dry_allowed_length ?? 2,
-          last_n: v.dry_penalty_last_n ?? -1,
+          last_n: v.dry_penalty_last_n ?? 64,
           sequence_breakers: v.dry_sequence_breakers ?? ['\n', ':', '"', '*'],
         },
       ];

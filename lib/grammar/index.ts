@@ -1,0 +1,6 @@
+/**
+ * Grammars for constrained generation: JSON Schema → GBNF for llama.cpp's
+ * grammar sampler.
+ */
+export { jsonSchemaToGbnf } from './jsonSchemaToGbnf';
+export type { JsonSchemaToGbnfOptions } from './jsonSchemaToGbnf';

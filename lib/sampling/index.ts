@@ -1,0 +1,92 @@
+/**
+ * Sampling: a generation config turned into a native sampler chain
+ * (transformers' logits processors + llama.cpp's samplers), usable directly
+ * to process logits or draw tokens.
+ */
+import { isResolvedConfig, resolveConfig, type GenerationConfigInput, type ResolvedGenerationConfig } from '../config';
+import { invalidArgument } from '../errors';
+import { jsonSchemaToGbnf } from '../grammar';
+import { nativeModelOf, type Model } from '../model';
+import { planChain } from './plan';
+import { buildNativeSampler, Sampler } from './sampler';
+
+export { Sampler } from './sampler';
+export type { LogitsHook, SampleOptions } from './sampler';
+export type { ChainPlan, StageDescriptor } from './plan';
+
+/** Options of {@link createSampler}. */
+export interface CreateSamplerOptions {
+  /** The model: its vocabulary (grammar, DRY, string logit_bias keys) and default EOS tokens. */
+  model?: Model;
+  /** Vocabulary size when there is no model. */
+  vocabSize?: number;
+  /** transformers' `input_ids`: the prompt followed by the tokens generated so far. */
+  inputIds?: ArrayLike<number>;
+  /** How many leading `inputIds` are prompt (default: all of them). */
+  promptLength?: number;
+}
+
+function eogTokensOf(model: Model): number[] {
+  const { eos, eot } = model.specialTokens;
+  return [eos, eot].filter((t): t is number => t !== null);
+}
+
+/**
+ * Builds the native sampler chain for `config` (resolved over the library
+ * defaults unless already a {@link ResolvedGenerationConfig}).
+ */
+export function createSampler(config: GenerationConfigInput | ResolvedGenerationConfig = {}, options: CreateSamplerOptions = {}): Sampler {
+  const { values } = isResolvedConfig(config) ? config : resolveConfig(config);
+  const { model } = options;
+  const vocabSize = model?.vocabSize ?? options.vocabSize;
+  if (vocabSize === undefined || !Number.isInteger(vocabSize) || vocabSize <= 0) {
+    throw invalidArgument('createSampler needs a model or a positive integer vocabSize');
+  }
+  const inputIds = Int32Array.from(options.inputIds ?? []);
+  const promptLength = options.promptLength ?? inputIds.length;
+  const plan = planChain(values, {
+    vocabSize,
+    defaultEos: model ? eogTokensOf(model) : undefined,
+    tokenize: model ? (text) => model.tokenize(text, { addSpecial: false }) : undefined,
+    jsonSchemaGrammar: values.json_schema === undefined || values.json_schema === null ? undefined : jsonSchemaToGbnf(values.json_schema),
+  });
+  const handle = buildNativeSampler(plan, model ? nativeModelOf(model) : null, inputIds, promptLength);
+  return new Sampler(plan, handle, values.logits_processor ?? undefined);
+}
+
+/** Options of {@link processLogits} and {@link sample}. */
+export type OneShotOptions = Omit<CreateSamplerOptions, 'inputIds'>;
+
+/**
+ * Applies the chain of `config` to `logits` given the sequence so far,
+ * without the final draw: the scores transformers' processors would hand to
+ * argmax or to the multinomial draw (removed tokens are `-Infinity`).
+ */
+export function processLogits(
+  logits: Float32Array,
+  inputIds: ArrayLike<number>,
+  config: GenerationConfigInput | ResolvedGenerationConfig = {},
+  options: OneShotOptions = {},
+): Float32Array {
+  const sampler = createSampler(config, { vocabSize: logits.length, ...options, inputIds });
+  try {
+    return sampler.process(logits);
+  } finally {
+    sampler.dispose();
+  }
+}
+
+/** Processes `logits` like {@link processLogits}, then draws one token (argmax when `do_sample` is false). */
+export function sample(
+  logits: Float32Array,
+  inputIds: ArrayLike<number>,
+  config: GenerationConfigInput | ResolvedGenerationConfig = {},
+  options: OneShotOptions = {},
+): number {
+  const sampler = createSampler(config, { vocabSize: logits.length, ...options, inputIds });
+  try {
+    return sampler.sample(logits, { accept: false });
+  } finally {
+    sampler.dispose();
+  }
+}
