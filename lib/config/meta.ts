@@ -131,7 +131,7 @@ export const FIELD_INFO: { readonly [K in CanonicalField]: FieldInfo } = {
   max_time: stop('stops after this many seconds'),
   stop_strings: stop('stops when the output contains one of these strings'),
   eos_token_id: stop("stops at these tokens (default: the model's end-of-generation tokens); also the tokens the min-length processors ban"),
-  ignore_eos: stop('does not stop at end-of-generation tokens'),
+  ignore_eos: { stage: '1. logit bias', implementation: 'llama_sampler_init_logit_bias (-inf on the EOS tokens)', semantics: 'llama.cpp', note: 'bans the end-of-generation tokens, so generation never stops at them' },
   num_return_sequences: output('transformers', 'independent sequences returned'),
   use_cache: output('llama-generate', 'llama-generate always uses the KV cache'),
   output_scores: output('transformers', 'returns the processed scores of each step'),

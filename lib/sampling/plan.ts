@@ -49,7 +49,7 @@ export function planChain(values: PlanValues, context: PlanContext): ChainPlan {
   const seed = values.seed ?? randomInt(0, 2 ** 32);
   const eos = values.eos_token_id === undefined || values.eos_token_id === null ? list(context.defaultEos) : list(values.eos_token_id);
   const stages: StageDescriptor[] = [
-    ...logitBiasStages(values, context),
+    ...logitBiasStages(values, context, values.ignore_eos ? eos : []),
     ...hfProcessorStages(values, eos),
     ...grammarStages(values, context),
   ];
@@ -81,10 +81,11 @@ export function samplerOrder(samplers: readonly string[] | null | undefined): re
   return samplers ?? DEFAULT_SAMPLER_ORDER;
 }
 
-function logitBiasStages(values: PlanValues, context: PlanContext): StageDescriptor[] {
-  const bias = values.logit_bias;
-  if (!bias || Object.keys(bias).length === 0) return [];
-  const biases: Array<[number[], number]> = [];
+/** `logit_bias`, plus a ban on the EOS tokens for `ignore_eos` (as llama.cpp does). */
+function logitBiasStages(values: PlanValues, context: PlanContext, banned: number[]): StageDescriptor[] {
+  const bias = values.logit_bias ?? {};
+  if (Object.keys(bias).length === 0 && banned.length === 0) return [];
+  const biases: Array<[number[], number]> = banned.map((token) => [[token], -Infinity]);
   for (const [key, value] of Object.entries(bias)) {
     if (/^\d+$/.test(key)) {
       biases.push([[Number(key)], value]);

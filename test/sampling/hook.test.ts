@@ -46,3 +46,11 @@ describe('logits_processor', () => {
     ).toThrow('custom failure');
   });
 });
+
+describe('ignore_eos', () => {
+  it('bans the EOS tokens, as llama.cpp does', () => {
+    const scores = Float32Array.from([1, 5, 2]);
+    expect([...processLogits(scores, [], { eos_token_id: 1 })]).toEqual([1, 5, 2]);
+    expect([...processLogits(scores, [], { eos_token_id: 1, ignore_eos: true })]).toEqual([1, -Infinity, 2]);
+  });
+});
