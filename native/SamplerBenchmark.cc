@@ -61,8 +61,7 @@ Napi::Value BenchmarkSampler(const Napi::CallbackInfo& info) {
     const double ns = TimePerToken(a.tokens, [&](int64_t i) {
       if (i % a.resetEvery == 0) chain->Reset();
       scores.assign(a.logits.begin(), a.logits.end());
-      chain->Apply(scores, 0, chain->size());
-      chain->Accept(chain->Pick(scores));
+      chain->Accept(chain->Sample(scores));
     });
     return Napi::Number::New(env, ns);
   });

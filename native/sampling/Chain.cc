@@ -17,8 +17,22 @@ void Chain::SetPrompt(const std::vector<llama_token>& prompt) {
 }
 
 void Chain::Apply(Scores& scores, size_t from, size_t to) {
+  candidates_.Forget();
   to = std::min(to, stages_.size());
-  for (size_t i = from; i < to; i++) stages_[i]->Apply(scores, history_);
+  for (size_t i = from; i < to; i++) {
+    stages_[i]->Apply(scores, history_, candidates_);
+    if (stages_[i]->MayRevive()) candidates_.Forget();
+  }
+}
+
+llama_token Chain::Pick(const Scores& scores) {
+  candidates_.Forget();
+  return draw_->Pick(scores, candidates_);
+}
+
+llama_token Chain::Sample(Scores& scores) {
+  Apply(scores, 0, stages_.size());
+  return draw_->Pick(scores, candidates_);
 }
 
 void Chain::Accept(llama_token token) {

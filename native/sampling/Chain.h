@@ -23,7 +23,11 @@ class Chain {
   void SetPrompt(const std::vector<llama_token>& prompt);
   // Applies stages [from, to) to `scores` (full vocabulary).
   void Apply(Scores& scores, size_t from, size_t to);
-  llama_token Pick(const Scores& scores) { return draw_->Pick(scores); }
+  // The draw alone, on scores processed elsewhere.
+  llama_token Pick(const Scores& scores);
+  // Every stage, then the draw (reusing what the stages learnt about which
+  // tokens are left). Does not accept the token.
+  llama_token Sample(Scores& scores);
   // Appends a generated token to the history and advances stateful stages.
   void Accept(llama_token token);
   // Back to the state right after SetPrompt.
@@ -34,6 +38,7 @@ class Chain {
   std::vector<std::unique_ptr<Stage>> stages_;
   std::unique_ptr<Draw> draw_;
   History history_;
+  Candidates candidates_;
 };
 
 }  // namespace lg::sampling

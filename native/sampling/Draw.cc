@@ -2,44 +2,48 @@
 
 #include "../Errors.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
 namespace lg::sampling {
 namespace {
 
-llama_token Argmax(const Scores& scores) {
-  size_t best = 0;
-  for (size_t i = 1; i < scores.size(); i++)
-    if (scores[i] > scores[best]) best = i;
-  return static_cast<llama_token>(best);
+// The first highest score (token 0 when every score is -inf).
+llama_token Argmax(const Scores& scores, Candidates& candidates) {
+  llama_token best = 0;
+  for (int32_t id : candidates.Of(scores))
+    if (scores[id] > scores[best] || (scores[id] == scores[best] && id < best)) best = id;
+  return best;
 }
 
 class Greedy : public Draw {
  public:
-  llama_token Pick(const Scores& scores) override { return Argmax(scores); }
+  llama_token Pick(const Scores& scores, Candidates& candidates) override { return Argmax(scores, candidates); }
 };
 
 class Distribution : public Draw {
  public:
   explicit Distribution(uint32_t seed) : seed_(seed), rng_(seed) {}
 
-  llama_token Pick(const Scores& scores) override {
+  llama_token Pick(const Scores& scores, Candidates& candidates) override {
+    // Only the finite scores matter; after truncation they are few. Visit
+    // them in id order so the draw does not depend on how they were found.
+    finite_ = candidates.Of(scores);
+    std::sort(finite_.begin(), finite_.end());
     double max = -INFINITY;
-    for (float s : scores) max = std::max(max, static_cast<double>(s));
-    if (!std::isfinite(max)) return Argmax(scores);
+    for (int32_t id : finite_) max = std::max(max, static_cast<double>(scores[id]));
+    if (finite_.empty() || !std::isfinite(max)) return Argmax(scores, candidates);
+    weights_.resize(finite_.size());
     double total = 0.0;
-    for (float s : scores) total += std::exp(s - max);
+    for (size_t j = 0; j < finite_.size(); j++) total += weights_[j] = std::exp(scores[finite_[j]] - max);
     const double target = Uniform() * total;
     double cumulative = 0.0;
-    llama_token last = 0;
-    for (size_t i = 0; i < scores.size(); i++) {
-      if (scores[i] == -INFINITY) continue;
-      cumulative += std::exp(scores[i] - max);
-      last = static_cast<llama_token>(i);
-      if (cumulative > target) return last;
+    for (size_t j = 0; j < finite_.size(); j++) {
+      cumulative += weights_[j];
+      if (cumulative > target) return finite_[j];
     }
-    return last;  // rounding: the last finite token
+    return finite_.back();  // rounding: the last finite token
   }
 
   void Reset() override { rng_.seed(seed_); }
@@ -53,6 +57,8 @@ class Distribution : public Draw {
 
   uint32_t seed_;
   std::mt19937 rng_;
+  std::vector<int32_t> finite_;
+  std::vector<double> weights_;
 };
 
 class Selecting : public Draw {
@@ -62,11 +68,10 @@ class Selecting : public Draw {
   Selecting(const Selecting&) = delete;
   Selecting& operator=(const Selecting&) = delete;
 
-  llama_token Pick(const Scores& scores) override {
+  llama_token Pick(const Scores& scores, Candidates& candidates) override {
     buffer_.clear();
-    for (size_t i = 0; i < scores.size(); i++)
-      if (scores[i] != -INFINITY) buffer_.push_back({static_cast<llama_token>(i), scores[i], 0.0f});
-    if (buffer_.empty()) return Argmax(scores);
+    for (int32_t id : candidates.Of(scores)) buffer_.push_back({id, scores[id], 0.0f});
+    if (buffer_.empty()) return Argmax(scores, candidates);
     llama_token_data_array array{buffer_.data(), buffer_.size(), -1, false};
     llama_sampler_apply(sampler_, &array);
     if (array.selected < 0 || static_cast<size_t>(array.selected) >= array.size) {

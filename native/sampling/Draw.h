@@ -13,7 +13,7 @@ namespace lg::sampling {
 class Draw {
  public:
   virtual ~Draw() = default;
-  virtual llama_token Pick(const Scores& scores) = 0;
+  virtual llama_token Pick(const Scores& scores, Candidates& candidates) = 0;
   virtual void Accept(llama_token /*token*/) {}
   virtual void Reset() {}
 };

@@ -9,15 +9,20 @@ namespace lg::sampling {
 LlamaStage::LlamaStage(std::string name, llama_sampler* sampler, bool acceptPrompt)
     : name_(std::move(name)), sampler_(sampler), acceptPrompt_(acceptPrompt) {}
 
-void LlamaStage::Apply(Scores& scores, const History& /*history*/) {
+void LlamaStage::Apply(Scores& scores, const History& /*history*/, Candidates& candidates) {
+  const std::vector<int32_t>& ids = candidates.Of(scores);
   buffer_.clear();
-  for (size_t i = 0; i < scores.size(); i++) {
-    if (scores[i] != -INFINITY) buffer_.push_back({static_cast<llama_token>(i), scores[i], 0.0f});
-  }
+  for (int32_t id : ids) buffer_.push_back({id, scores[id], 0.0f});
+  for (int32_t id : ids) scores[id] = -INFINITY;
   llama_token_data_array array{buffer_.data(), buffer_.size(), -1, false};
   llama_sampler_apply(sampler_.get(), &array);
-  std::fill(scores.begin(), scores.end(), -INFINITY);
-  for (size_t i = 0; i < array.size; i++) scores[array.data[i].id] = array.data[i].logit;
+  std::vector<int32_t> kept;
+  kept.reserve(array.size);
+  for (size_t i = 0; i < array.size; i++) {
+    scores[array.data[i].id] = array.data[i].logit;
+    if (array.data[i].logit != -INFINITY) kept.push_back(array.data[i].id);
+  }
+  candidates.Set(std::move(kept));
 }
 
 void LlamaStage::Accept(llama_token token, bool isPrompt) {

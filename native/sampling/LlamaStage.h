@@ -17,7 +17,7 @@ class LlamaStage : public Stage {
   // fed to it (penalties: yes, as llama-server does; grammar: no).
   LlamaStage(std::string name, llama_sampler* sampler, bool acceptPrompt);
   const char* Name() const override { return name_.c_str(); }
-  void Apply(Scores& scores, const History& history) override;
+  void Apply(Scores& scores, const History& history, Candidates& candidates) override;
   void Accept(llama_token token, bool isPrompt) override;
   void Reset() override;
 

@@ -18,11 +18,33 @@ struct History {
   size_t length() const { return ids.size(); }  // HF's cur_len
 };
 
+// The token ids that may still have a finite score: a superset of the finite
+// ones, so stages after a truncation visit a few dozen ids, not the whole
+// vocabulary. Stages that remove tokens may leave it as it is; a stage that
+// can make a -inf score finite again says so (MayRevive) and the chain drops
+// the list; a truncating stage may hand over its exact survivors (Set).
+class Candidates {
+ public:
+  // The ids whose score is finite (computed by a full scan when unknown).
+  const std::vector<int32_t>& Of(const Scores& scores);
+  void Set(std::vector<int32_t> ids) {
+    ids_ = std::move(ids);
+    known_ = true;
+  }
+  void Forget() { known_ = false; }
+
+ private:
+  std::vector<int32_t> ids_;
+  bool known_ = false;
+};
+
 class Stage {
  public:
   virtual ~Stage() = default;
   virtual const char* Name() const = 0;
-  virtual void Apply(Scores& scores, const History& history) = 0;
+  virtual void Apply(Scores& scores, const History& history, Candidates& candidates) = 0;
+  // Whether Apply can turn a -inf score into a finite one.
+  virtual bool MayRevive() const { return false; }
   // A token was appended to the history (prompt tokens at creation included,
   // `isPrompt` true for those).
   virtual void Accept(llama_token /*token*/, bool /*isPrompt*/) {}

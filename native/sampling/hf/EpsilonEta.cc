@@ -15,8 +15,8 @@ class CutoffStage : public Stage {
       : name_(name), epsilon_(epsilon), eta_(eta), minKeep_(minKeep) {}
   const char* Name() const override { return name_; }
 
-  void Apply(Scores& scores, const History&) override {
-    const std::vector<int32_t> ids = FiniteIds(scores);
+  void Apply(Scores& scores, const History&, Candidates& candidates) override {
+    const std::vector<int32_t>& ids = candidates.Of(scores);
     if (ids.empty()) return;
     double max = -INFINITY;
     for (int32_t id : ids) max = std::max(max, static_cast<double>(scores[id]));

@@ -11,8 +11,9 @@ class ExponentialDecayStage : public Stage {
  public:
   ExponentialDecayStage(size_t start, float factor, TokenList eos) : start_(start), factor_(factor), eos_(std::move(eos)) {}
   const char* Name() const override { return "ExponentialDecayLengthPenalty"; }
+  bool MayRevive() const override { return true; }  // |-inf| * x: NaN, as in transformers
 
-  void Apply(Scores& scores, const History& h) override {
+  void Apply(Scores& scores, const History& h, Candidates&) override {
     const size_t regulationStart = start_ + h.promptLength;
     if (h.length() <= regulationStart) return;
     const double index = static_cast<double>(h.length() - regulationStart);

@@ -14,10 +14,11 @@ class ForceStage : public Stage {
       : name_(name), atLength_(atLength), tokens_(std::move(tokens)) {}
   const char* Name() const override { return name_; }
 
-  void Apply(Scores& scores, const History& h) override {
+  void Apply(Scores& scores, const History& h, Candidates& candidates) override {
     if (h.length() != atLength_) return;
     std::fill(scores.begin(), scores.end(), -INFINITY);
     for (llama_token t : tokens_) scores[t] = 0.0f;
+    candidates.Set(std::vector<int32_t>(tokens_.begin(), tokens_.end()));
   }
 
  private:

@@ -10,7 +10,8 @@ namespace {
 class InfNanRemoveStage : public Stage {
  public:
   const char* Name() const override { return "InfNanRemoveLogitsProcessor"; }
-  void Apply(Scores& scores, const History&) override {
+  bool MayRevive() const override { return true; }
+  void Apply(Scores& scores, const History&, Candidates&) override {
     for (float& s : scores) {
       if (std::isnan(s)) {
         s = 0.0f;

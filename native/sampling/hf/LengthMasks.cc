@@ -13,7 +13,7 @@ class EosMaskStage : public Stage {
       : name_(name), minimum_(minimum), countNewOnly_(countNewOnly), eos_(std::move(eos)) {}
   const char* Name() const override { return name_; }
 
-  void Apply(Scores& scores, const History& h) override {
+  void Apply(Scores& scores, const History& h, Candidates&) override {
     const size_t length = countNewOnly_ ? h.length() - std::min(h.length(), h.promptLength) : h.length();
     if (length >= minimum_) return;
     for (llama_token t : eos_) scores[t] = -INFINITY;

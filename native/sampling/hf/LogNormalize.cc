@@ -1,5 +1,6 @@
 #include "Processors.h"
-#include "../Softmax.h"
+#include <algorithm>
+#include <cmath>
 
 namespace lg::sampling::hf {
 namespace {
@@ -8,9 +9,15 @@ namespace {
 class LogNormalizeStage : public Stage {
  public:
   const char* Name() const override { return "LogitNormalization"; }
-  void Apply(Scores& scores, const History&) override {
-    const double lse = LogSumExp(scores);
-    for (float& s : scores) s = static_cast<float>(static_cast<double>(s) - lse);
+  void Apply(Scores& scores, const History&, Candidates& candidates) override {
+    const std::vector<int32_t>& ids = candidates.Of(scores);
+    if (ids.empty()) return;
+    double max = -INFINITY;
+    for (int32_t id : ids) max = std::max(max, static_cast<double>(scores[id]));
+    double total = 0.0;
+    for (int32_t id : ids) total += std::exp(scores[id] - max);
+    const double lse = max + std::log(total);
+    for (int32_t id : ids) scores[id] = static_cast<float>(static_cast<double>(scores[id]) - lse);
   }
 };
 

@@ -6,22 +6,21 @@
 namespace lg::sampling::hf {
 namespace {
 
-// MinPLogitsWarper: removes tokens with p < min_p * p_max, keeping the
-// `minKeep` most likely regardless.
+// MinPLogitsWarper: removes tokens with p < min_p * p_max (p / p_max is
+// exp(s - s_max), no normalisation needed), never the `minKeep` most likely.
 class MinPStage : public Stage {
  public:
   MinPStage(float p, size_t minKeep) : p_(p), minKeep_(minKeep) {}
   const char* Name() const override { return "MinPLogitsWarper"; }
 
-  void Apply(Scores& scores, const History&) override {
-    std::vector<int32_t> ids = FiniteIds(scores);
+  void Apply(Scores& scores, const History&, Candidates& candidates) override {
+    const std::vector<int32_t>& ids = candidates.Of(scores);
     if (ids.empty()) return;
-    // p_i / p_max = exp(s_i - s_max): no normalisation needed.
-    float max = scores[ids[0]];
+    float max = -INFINITY;
     for (int32_t id : ids) max = std::max(max, scores[id]);
-    std::stable_sort(ids.begin(), ids.end(), [&](int32_t a, int32_t b) { return scores[a] > scores[b]; });
-    for (size_t i = minKeep_; i < ids.size(); i++) {
-      if (std::exp(static_cast<double>(scores[ids[i]]) - max) < p_) scores[ids[i]] = -INFINITY;
+    const float keep = minKeep_ > 1 ? KthLargest(scores, ids, minKeep_) : max;
+    for (int32_t id : ids) {
+      if (scores[id] < keep && std::exp(static_cast<double>(scores[id]) - max) < p_) scores[id] = -INFINITY;
     }
   }
 

@@ -12,7 +12,7 @@ class NoRepeatNGramStage : public Stage {
   explicit NoRepeatNGramStage(size_t n) : n_(n) {}
   const char* Name() const override { return "NoRepeatNGramLogitsProcessor"; }
 
-  void Apply(Scores& scores, const History& h) override {
+  void Apply(Scores& scores, const History& h, Candidates&) override {
     const size_t len = h.length();
     if (len + 1 < n_) return;
     const size_t prefix = n_ - 1;

@@ -12,7 +12,7 @@ class RepetitionPenaltyStage : public Stage {
   explicit RepetitionPenaltyStage(float penalty) : penalty_(penalty) {}
   const char* Name() const override { return "RepetitionPenaltyLogitsProcessor"; }
 
-  void Apply(Scores& scores, const History& h) override {
+  void Apply(Scores& scores, const History& h, Candidates&) override {
     std::unordered_map<llama_token, float> penalised;  // gathered from the input scores, then scattered
     for (llama_token t : h.ids) {
       if (penalised.count(t)) continue;

@@ -20,7 +20,7 @@ class SequenceBiasStage : public Stage {
   }
   const char* Name() const override { return "SequenceBiasLogitsProcessor"; }
 
-  void Apply(Scores& scores, const History& h) override {
+  void Apply(Scores& scores, const History& h, Candidates&) override {
     // bias = single-token biases, then += each multi-token bias whose prefix ends the history.
     std::map<llama_token, float> bias(single_.begin(), single_.end());
     for (const auto& [sequence, value] : multi_) {

@@ -13,7 +13,7 @@ class SuppressStage : public Stage {
       : name_(name), tokens_(std::move(tokens)), atBeginOnly_(atBeginOnly), forcedBos_(forcedBos) {}
   const char* Name() const override { return name_; }
 
-  void Apply(Scores& scores, const History& h) override {
+  void Apply(Scores& scores, const History& h, Candidates&) override {
     if (atBeginOnly_) {
       const size_t begin = h.promptLength + (h.promptLength == 1 && forcedBos_ ? 1 : 0);
       if (h.length() != begin) return;

@@ -8,8 +8,8 @@ class TemperatureStage : public Stage {
  public:
   explicit TemperatureStage(float t) : t_(t) {}
   const char* Name() const override { return "TemperatureLogitsWarper"; }
-  void Apply(Scores& scores, const History&) override {
-    for (float& s : scores) s = s / t_;
+  void Apply(Scores& scores, const History&, Candidates& candidates) override {
+    for (int32_t id : candidates.Of(scores)) scores[id] = scores[id] / t_;
   }
 
  private:

@@ -2,6 +2,7 @@
 #include "Warper.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace lg::sampling::hf {
 namespace {
@@ -13,35 +14,40 @@ class TypicalStage : public Stage {
   TypicalStage(float mass, size_t minKeep) : mass_(mass), minKeep_(minKeep) {}
   const char* Name() const override { return "TypicalLogitsWarper"; }
 
-  void Apply(Scores& scores, const History&) override {
-    std::vector<int32_t> ids = FiniteIds(scores);
-    if (ids.empty()) return;
+  void Apply(Scores& scores, const History&, Candidates& candidates) override {
+    const std::vector<int32_t>& ids = candidates.Of(scores);
+    const size_t n = ids.size();
+    if (n == 0) return;
     double max = -INFINITY;
     for (int32_t id : ids) max = std::max(max, static_cast<double>(scores[id]));
     double total = 0.0;
     for (int32_t id : ids) total += std::exp(scores[id] - max);
     const double logTotal = max + std::log(total);
+    std::vector<double> logp(n);
     double entropy = 0.0;
-    std::vector<double> logp(scores.size());
-    for (int32_t id : ids) {
-      logp[id] = scores[id] - logTotal;
-      entropy -= logp[id] * std::exp(logp[id]);
+    for (size_t i = 0; i < n; i++) {
+      logp[i] = scores[ids[i]] - logTotal;
+      entropy -= logp[i] * std::exp(logp[i]);
     }
-    std::vector<double> shifted(scores.size());
-    for (int32_t id : ids) shifted[id] = std::fabs(-logp[id] - entropy);
-    std::stable_sort(ids.begin(), ids.end(), [&](int32_t a, int32_t b) { return shifted[a] < shifted[b]; });
-    // last_ind = number of sorted tokens whose cumulative probability is below `mass`.
+    std::vector<double> shifted(n);
+    for (size_t i = 0; i < n; i++) shifted[i] = std::fabs(-logp[i] - entropy);
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return shifted[a] < shifted[b]; });
+    // last = number of sorted tokens whose cumulative probability is below `mass`.
     size_t last = 0;
     double cumulative = 0.0;
-    for (int32_t id : ids) {
-      cumulative += std::exp(logp[id]);
+    for (size_t i : order) {
+      cumulative += std::exp(logp[i]);
       if (!(cumulative < mass_)) break;
       last++;
     }
-    last = std::min(last, ids.size() - 1);
-    const double cut = shifted[ids[last]];
-    for (size_t i = minKeep_; i < ids.size(); i++)
-      if (shifted[ids[i]] > cut) scores[ids[i]] = -INFINITY;
+    last = std::min(last, n - 1);
+    const double cut = shifted[order[last]];
+    std::vector<int32_t> removed;
+    for (size_t r = minKeep_; r < n; r++)
+      if (shifted[order[r]] > cut) removed.push_back(ids[order[r]]);
+    for (int32_t id : removed) scores[id] = -INFINITY;
   }
 
  private:
