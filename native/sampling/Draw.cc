@@ -10,10 +10,11 @@ namespace lg::sampling {
 namespace {
 
 // The first highest score (token 0 when every score is -inf).
-llama_token Argmax(const Scores& scores, Candidates& candidates) {
+llama_token Argmax(const Scores& scores, const Candidates& candidates) {
   llama_token best = 0;
-  for (int32_t id : candidates.Of(scores))
+  candidates.ForEach(scores, [&](int32_t id) {
     if (scores[id] > scores[best] || (scores[id] == scores[best] && id < best)) best = id;
+  });
   return best;
 }
 

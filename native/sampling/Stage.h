@@ -5,6 +5,7 @@
 
 #include <llama.h>
 
+#include <cmath>
 #include <cstddef>
 #include <vector>
 
@@ -27,6 +28,18 @@ class Candidates {
  public:
   // The ids whose score is finite (computed by a full scan when unknown).
   const std::vector<int32_t>& Of(const Scores& scores);
+  // Calls f(id) for every id with a finite score, without building a list
+  // when none is known (a dense pass over the vocabulary).
+  template <typename F>
+  void ForEach(const Scores& scores, F&& f) const {
+    if (known_) {
+      for (int32_t id : ids_)
+        if (scores[id] != -INFINITY) f(id);
+      return;
+    }
+    for (size_t i = 0; i < scores.size(); i++)
+      if (scores[i] != -INFINITY) f(static_cast<int32_t>(i));
+  }
   void Set(std::vector<int32_t> ids) {
     ids_ = std::move(ids);
     known_ = true;

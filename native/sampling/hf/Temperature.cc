@@ -9,7 +9,7 @@ class TemperatureStage : public Stage {
   explicit TemperatureStage(float t) : t_(t) {}
   const char* Name() const override { return "TemperatureLogitsWarper"; }
   void Apply(Scores& scores, const History&, Candidates& candidates) override {
-    for (int32_t id : candidates.Of(scores)) scores[id] = scores[id] / t_;
+    candidates.ForEach(scores, [&](int32_t id) { scores[id] = scores[id] / t_; });
   }
 
  private:

@@ -20,10 +20,9 @@ class TopKStage : public Stage {
   void Apply(Scores& scores, const History&, Candidates& candidates) override {
     const size_t k = std::min(k_, scores.size());
     if (k == 0) return;
-    const std::vector<int32_t>& ids = candidates.Of(scores);
     std::vector<float> heap;
     heap.reserve(k);
-    for (int32_t id : ids) {
+    candidates.ForEach(scores, [&](int32_t id) {
       const float s = scores[id];
       if (heap.size() < k) {
         heap.push_back(s);
@@ -33,17 +32,17 @@ class TopKStage : public Stage {
         heap.back() = s;
         std::push_heap(heap.begin(), heap.end(), std::greater<float>());
       }
-    }
+    });
     if (heap.size() < k) return;  // fewer than k finite scores: the k-th is -inf, nothing goes
     const float threshold = heap.front();
     std::vector<int32_t> kept;
-    for (int32_t id : ids) {
+    candidates.ForEach(scores, [&](int32_t id) {
       if (scores[id] < threshold) {
         scores[id] = -INFINITY;
       } else {
         kept.push_back(id);
       }
-    }
+    });
     candidates.Set(std::move(kept));
   }
 
