@@ -10,28 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationConfigInput } from '../../lib/config';
 import { createSampler, loadModel, processLogits, sample, type Model } from '../../lib/index';
 import { STORIES_MODEL } from '../support/models';
+import { mulberry32, normal } from '../support/random';
 
 // ---------------------------------------------------------------------------
 // helpers
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(next: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-}
-
 function randomLogits(n: number, seed: number, scale = 1.5): Float32Array {
-  const next = rng(seed);
+  const next = mulberry32(seed);
   return Float32Array.from({ length: n }, () => scale * normal(next));
 }
 
@@ -543,7 +528,7 @@ describe('draws follow softmax(processLogits(...)): chi-square goodness of fit',
     // the test has the power to notice a wrong distribution: the same draws against the unprocessed
     // softmax, and draws from the unprocessed softmax against the processed one, are both rejected
     expect(chiSquare(counts, raw).p).toBeLessThan(ALPHA);
-    const next = rng(12345);
+    const next = mulberry32(12345);
     const wrong = new Array<number>(logits.length).fill(0);
     for (let k = 0; k < N; k++) {
       let u = next();

@@ -7,25 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import type { GenerationConfigInput } from '../../lib/config';
 import { createSampler, processLogits } from '../../lib/index';
+import { mulberry32, normal } from '../support/random';
 
 /** A config that runs tail-free sampling only (top_k: 0 turns off transformers' default top-k of 50). */
 const tfs = (tfs_z: number, extra: GenerationConfigInput = {}): GenerationConfigInput => ({ do_sample: true, top_k: 0, tfs_z, ...extra });
-
-/** Deterministic PRNG (mulberry32), so the random cases are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(next: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-}
 
 /** Logits whose softmax is `probs` (0 → -inf), placed at `ids` in a vocabulary of `vocab` (others -inf). */
 function placed(probs: number[], ids: number[], vocab: number, shift = 0): Float32Array {
@@ -115,7 +100,7 @@ describe('tail-free sampling (tfs_z)', () => {
   });
 
   it('z = 1 is a no-op', () => {
-    const next = rng(7);
+    const next = mulberry32(7);
     const logits = Float32Array.from({ length: 300 }, () => 3 * normal(next));
     logits[17] = -Infinity;
     const out = processLogits(logits, [], tfs(1));
@@ -128,7 +113,7 @@ describe('tail-free sampling (tfs_z)', () => {
   });
 
   it('respects min_keep', () => {
-    const next = rng(11);
+    const next = mulberry32(11);
     for (let trial = 0; trial < 20; trial++) {
       const logits = Float32Array.from({ length: 200 }, () => 4 * normal(next));
       const base = finiteIds(processLogits(logits, [], tfs(0.02))).length;
@@ -156,7 +141,7 @@ describe('tail-free sampling (tfs_z)', () => {
   });
 
   it('only sees what earlier stages left (top_k before tfs_z)', () => {
-    const next = rng(3);
+    const next = mulberry32(3);
     for (let trial = 0; trial < 10; trial++) {
       const logits = Float32Array.from({ length: 100 }, () => 2 * normal(next));
       const out = processLogits(logits, [], tfs(0.7, { top_k: 20, samplers: ['top_k', 'tfs_z'] }));
@@ -178,7 +163,7 @@ describe('tail-free sampling (tfs_z)', () => {
   });
 
   it('matches a TypeScript reference of the algorithm on random logits', () => {
-    const next = rng(20240611);
+    const next = mulberry32(20240611);
     let compared = 0;
     let nearTies = 0;
     for (let trial = 0; trial < 300; trial++) {
