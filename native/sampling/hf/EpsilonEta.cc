@@ -18,11 +18,7 @@ class CutoffStage : public Stage {
   void Apply(Scores& scores, const History&, Candidates& candidates) override {
     const std::vector<int32_t>& ids = candidates.Of(scores);
     if (ids.empty()) return;
-    double max = -INFINITY;
-    for (int32_t id : ids) max = std::max(max, static_cast<double>(scores[id]));
-    double total = 0.0;
-    for (int32_t id : ids) total += std::exp(scores[id] - max);
-    const double logTotal = max + std::log(total);
+    const double logTotal = LogSumExp(scores, ids);
     double cutoff = epsilon_;
     if (eta_) {
       double entropy = 0.0;

@@ -1,4 +1,5 @@
 #include "Processors.h"
+#include "Warper.h"
 #include <algorithm>
 #include <cmath>
 
@@ -12,11 +13,7 @@ class LogNormalizeStage : public Stage {
   void Apply(Scores& scores, const History&, Candidates& candidates) override {
     const std::vector<int32_t>& ids = candidates.Of(scores);
     if (ids.empty()) return;
-    double max = -INFINITY;
-    for (int32_t id : ids) max = std::max(max, static_cast<double>(scores[id]));
-    double total = 0.0;
-    for (int32_t id : ids) total += std::exp(scores[id] - max);
-    const double lse = max + std::log(total);
+    const double lse = LogSumExp(scores, ids);
     for (int32_t id : ids) scores[id] = static_cast<float>(static_cast<double>(scores[id]) - lse);
   }
 };

@@ -18,11 +18,7 @@ class TypicalStage : public Stage {
     const std::vector<int32_t>& ids = candidates.Of(scores);
     const size_t n = ids.size();
     if (n == 0) return;
-    double max = -INFINITY;
-    for (int32_t id : ids) max = std::max(max, static_cast<double>(scores[id]));
-    double total = 0.0;
-    for (int32_t id : ids) total += std::exp(scores[id] - max);
-    const double logTotal = max + std::log(total);
+    const double logTotal = LogSumExp(scores, ids);
     std::vector<double> logp(n);
     double entropy = 0.0;
     for (size_t i = 0; i < n; i++) {

@@ -12,4 +12,12 @@ float KthLargest(const Scores& scores, const std::vector<int32_t>& finite, size_
   return values[k - 1];
 }
 
+double LogSumExp(const Scores& scores, const std::vector<int32_t>& ids) {
+  double max = -INFINITY;
+  for (int32_t id : ids) max = std::max(max, static_cast<double>(scores[id]));
+  double total = 0.0;
+  for (int32_t id : ids) total += std::exp(scores[id] - max);
+  return max + std::log(total);
+}
+
 }  // namespace lg::sampling::hf

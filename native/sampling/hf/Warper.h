@@ -13,4 +13,7 @@ namespace lg::sampling::hf {
 // k scores are finite: transformers' `torch.topk(scores, k)[0][..., -1]`.
 float KthLargest(const Scores& scores, const std::vector<int32_t>& finite, size_t k);
 
+// log(sum(exp(scores[id]))) over `ids` (all finite), in double.
+double LogSumExp(const Scores& scores, const std::vector<int32_t>& ids);
+
 }  // namespace lg::sampling::hf
