@@ -127,6 +127,7 @@ export interface NativeSystemInfo {
 export interface NativeSampler {
   apply(scores: Float32Array, from: number, to: number): Float32Array;
   pick(scores: Float32Array): number;
+  sample(logits: Float32Array, accept: boolean): number;
   accept(token: number): void;
   reset(): void;
   history(): Int32Array;

@@ -14,6 +14,7 @@ Napi::Function Sampler::Init(Napi::Env env) {
                      {
                          InstanceMethod<&Sampler::Apply>("apply"),
                          InstanceMethod<&Sampler::Pick>("pick"),
+                         InstanceMethod<&Sampler::Sample>("sample"),
                          InstanceMethod<&Sampler::Accept>("accept"),
                          InstanceMethod<&Sampler::Reset>("reset"),
                          InstanceMethod<&Sampler::History>("history"),
@@ -78,6 +79,17 @@ Napi::Value Sampler::Pick(const Napi::CallbackInfo& info) {
   return Guard(env, [&]() -> Napi::Value {
     sampling::Scores scores = ScoresArg(info[0]);
     return Napi::Number::New(env, Chain(env).Pick(scores));
+  });
+}
+
+Napi::Value Sampler::Sample(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guard(env, [&]() -> Napi::Value {
+    sampling::Scores scores = ScoresArg(info[0]);
+    sampling::Chain& chain = Chain(env);
+    const llama_token token = chain.Sample(scores);
+    if (info[1].ToBoolean()) chain.Accept(token);
+    return Napi::Number::New(env, token);
   });
 }
 

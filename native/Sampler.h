@@ -22,6 +22,8 @@ class Sampler : public Napi::ObjectWrap<Sampler> {
   Napi::Value Apply(const Napi::CallbackInfo& info);
   // pick(scores: Float32Array) -> token (the draw only)
   Napi::Value Pick(const Napi::CallbackInfo& info);
+  // sample(logits: Float32Array, accept: boolean) -> token (every stage, the draw, optionally accept)
+  Napi::Value Sample(const Napi::CallbackInfo& info);
   Napi::Value Accept(const Napi::CallbackInfo& info);
   Napi::Value Reset(const Napi::CallbackInfo& info);
   Napi::Value History(const Napi::CallbackInfo& info);

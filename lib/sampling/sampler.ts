@@ -50,8 +50,13 @@ export class Sampler {
 
   /** Processes `logits`, draws a token (argmax, seeded draw, mirostat...) and by default accepts it. */
   sample(logits: Float32Array, options: SampleOptions = {}): number {
+    const accept = options.accept ?? true;
+    if (!this.#hook) {
+      if (!(logits instanceof Float32Array)) throw invalidArgument('logits must be a Float32Array');
+      return this.#native.sample(logits, accept); // one native call: stages, draw, accept
+    }
     const token = this.#native.pick(this.process(logits));
-    if (options.accept ?? true) this.#native.accept(token);
+    if (accept) this.#native.accept(token);
     return token;
   }
 

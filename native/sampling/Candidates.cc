@@ -1,5 +1,6 @@
 #include "Stage.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace lg::sampling {
@@ -18,6 +19,14 @@ const std::vector<int32_t>& Candidates::Of(const Scores& scores) {
     if (scores[i] != -INFINITY) ids_.push_back(static_cast<int32_t>(i));
   known_ = true;
   return ids_;
+}
+
+void Candidates::Materialize(Scores& scores) const {
+  if (!known_) return;
+  std::vector<float> kept(ids_.size());
+  for (size_t i = 0; i < ids_.size(); i++) kept[i] = scores[ids_[i]];
+  std::fill(scores.begin(), scores.end(), -INFINITY);
+  for (size_t i = 0; i < ids_.size(); i++) scores[ids_[i]] = kept[i];
 }
 
 }  // namespace lg::sampling

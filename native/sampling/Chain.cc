@@ -16,13 +16,22 @@ void Chain::SetPrompt(const std::vector<llama_token>& prompt) {
     for (auto& stage : stages_) stage->Accept(t, true);
 }
 
-void Chain::Apply(Scores& scores, size_t from, size_t to) {
+void Chain::ApplyStages(Scores& scores, size_t from, size_t to) {
   candidates_.Forget();
   to = std::min(to, stages_.size());
   for (size_t i = from; i < to; i++) {
+    if (stages_[i]->MayRevive()) {
+      candidates_.Materialize(scores);
+      candidates_.Forget();
+    }
     stages_[i]->Apply(scores, history_, candidates_);
     if (stages_[i]->MayRevive()) candidates_.Forget();
   }
+}
+
+void Chain::Apply(Scores& scores, size_t from, size_t to) {
+  ApplyStages(scores, from, to);
+  candidates_.Materialize(scores);
 }
 
 llama_token Chain::Pick(const Scores& scores) {
@@ -31,7 +40,7 @@ llama_token Chain::Pick(const Scores& scores) {
 }
 
 llama_token Chain::Sample(Scores& scores) {
-  Apply(scores, 0, stages_.size());
+  ApplyStages(scores, 0, stages_.size());  // no need to write -inf over the dropped tokens
   return draw_->Pick(scores, candidates_);
 }
 

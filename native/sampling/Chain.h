@@ -36,6 +36,8 @@ class Chain {
  private:
   size_t vocabSize_;
   std::vector<std::unique_ptr<Stage>> stages_;
+  void ApplyStages(Scores& scores, size_t from, size_t to);
+
   std::unique_ptr<Draw> draw_;
   History history_;
   Candidates candidates_;

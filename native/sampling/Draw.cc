@@ -11,11 +11,11 @@ namespace {
 
 // The first highest score (token 0 when every score is -inf).
 llama_token Argmax(const Scores& scores, const Candidates& candidates) {
-  llama_token best = 0;
+  llama_token best = -1;  // only candidates count: other scores may be stale
   candidates.ForEach(scores, [&](int32_t id) {
-    if (scores[id] > scores[best] || (scores[id] == scores[best] && id < best)) best = id;
+    if (best < 0 || scores[id] > scores[best] || (scores[id] == scores[best] && id < best)) best = id;
   });
-  return best;
+  return best < 0 ? 0 : best;
 }
 
 class Greedy : public Draw {

@@ -13,7 +13,6 @@ void LlamaStage::Apply(Scores& scores, const History& /*history*/, Candidates& c
   const std::vector<int32_t>& ids = candidates.Of(scores);
   buffer_.clear();
   for (int32_t id : ids) buffer_.push_back({id, scores[id], 0.0f});
-  for (int32_t id : ids) scores[id] = -INFINITY;
   llama_token_data_array array{buffer_.data(), buffer_.size(), -1, false};
   llama_sampler_apply(sampler_.get(), &array);
   std::vector<int32_t> kept;
@@ -22,7 +21,7 @@ void LlamaStage::Apply(Scores& scores, const History& /*history*/, Candidates& c
     scores[array.data[i].id] = array.data[i].logit;
     if (array.data[i].logit != -INFINITY) kept.push_back(array.data[i].id);
   }
-  candidates.Set(std::move(kept));
+  candidates.Set(std::move(kept));  // what the sampler dropped becomes -inf (Candidates::Materialize)
 }
 
 void LlamaStage::Accept(llama_token token, bool isPrompt) {

@@ -19,11 +19,12 @@ struct History {
   size_t length() const { return ids.size(); }  // HF's cur_len
 };
 
-// The token ids that may still have a finite score: a superset of the finite
-// ones, so stages after a truncation visit a few dozen ids, not the whole
-// vocabulary. Stages that remove tokens may leave it as it is; a stage that
-// can make a -inf score finite again says so (MayRevive) and the chain drops
-// the list; a truncating stage may hand over its exact survivors (Set).
+// The token ids that may still have a finite score, so stages after a
+// truncation visit a few dozen ids, not the whole vocabulary. Stages that
+// remove tokens may leave it as it is (it is then a superset); a stage that
+// can make a -inf score finite again says so (MayRevive). A truncating stage
+// hands over its survivors with Set() and need not write -inf over the rest:
+// until Materialize(), scores outside a set list are stale and mean -inf.
 class Candidates {
  public:
   // The ids whose score is finite (computed by a full scan when unknown).
@@ -45,6 +46,8 @@ class Candidates {
     known_ = true;
   }
   void Forget() { known_ = false; }
+  // Writes -inf over every score outside the list, making `scores` dense again.
+  void Materialize(Scores& scores) const;
 
  private:
   std::vector<int32_t> ids_;

@@ -37,13 +37,9 @@ class TopKStage : public Stage {
     const float threshold = heap.front();
     std::vector<int32_t> kept;
     candidates.ForEach(scores, [&](int32_t id) {
-      if (scores[id] < threshold) {
-        scores[id] = -INFINITY;
-      } else {
-        kept.push_back(id);
-      }
+      if (scores[id] >= threshold) kept.push_back(id);
     });
-    candidates.Set(std::move(kept));
+    candidates.Set(std::move(kept));  // the rest become -inf (Candidates::Materialize)
   }
 
  private:
