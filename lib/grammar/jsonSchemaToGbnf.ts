@@ -11,9 +11,10 @@
  *   {@link jsonSchemaToGbnf}, e.g. `oneOf` treated as `anyOf`).
  * - Never looser than the schema: a keyword the converter cannot express
  *   exactly throws `LlamaError('INVALID_ARGUMENT')` instead of being skipped.
- * - Complete up to serialization: every valid value has at least one accepted
- *   serialization (compact or with the bounded whitespace policy, object keys
- *   in schema order, numbers in plain decimal form).
+ * - Complete up to serialization and a few caps: every valid value has an
+ *   accepted serialization (compact or with the bounded whitespace policy,
+ *   object keys in schema order, numbers in plain decimal form), unless it
+ *   exceeds a documented limit (e.g. more than 16 integer digits).
  * - Only GBNF that llama.cpp's parser accepts: no left recursion, no repetition
  *   of something that can match the empty string, and no repetition count
  *   beyond llama.cpp's limit of 2000 (larger counts are split into chunks).
@@ -147,12 +148,18 @@ function printLiteralChar(cp: number): string {
 
 function printClassChar(cp: number): string {
   switch (cp) {
-    case 0x22: return '\\"';
-    case 0x5c: return '\\\\';
-    case 0x5b: return '\\[';
-    case 0x5d: return '\\]';
-    case 0x2d: return '\\-';
-    case 0x5e: return '\\x5E'; // `^` cannot be backslash-escaped in GBNF
+    case 0x22:
+      return '\\"';
+    case 0x5c:
+      return '\\\\';
+    case 0x5b:
+      return '\\[';
+    case 0x5d:
+      return '\\]';
+    case 0x2d:
+      return '\\-';
+    case 0x5e:
+      return '\\x5E'; // `^` cannot be backslash-escaped in GBNF
     default:
       if (cp >= 0x20 && cp < 0x7f) return String.fromCodePoint(cp);
       return escapeCodePoint(cp);
@@ -167,9 +174,7 @@ function printExpr(e: Expr, prec: number): string {
       return prec >= 2 && e.cps.length > 1 ? `(${text})` : text;
     }
     case 'cls':
-      return `[${e.neg ? '^' : ''}${e.ranges
-        .map(([lo, hi]) => (lo === hi ? printClassChar(lo) : `${printClassChar(lo)}-${printClassChar(hi)}`))
-        .join('')}]`;
+      return `[${e.neg ? '^' : ''}${e.ranges.map(([lo, hi]) => (lo === hi ? printClassChar(lo) : `${printClassChar(lo)}-${printClassChar(hi)}`)).join('')}]`;
     case 'ref':
       return e.name;
     case 'seq': {
@@ -284,18 +289,49 @@ function setHas(set: CharSet, cp: number): boolean {
 }
 
 const DIGIT_SET: CharSet = [[0x30, 0x39]];
-const WORD_SET: CharSet = normalizeSet([[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]]);
+const WORD_SET: CharSet = normalizeSet([
+  [0x30, 0x39],
+  [0x41, 0x5a],
+  [0x5f, 0x5f],
+  [0x61, 0x7a],
+]);
 /** ECMAScript WhiteSpace and LineTerminator. */
 const SPACE_SET: CharSet = normalizeSet([
-  [0x09, 0x0d], [0x20, 0x20], [0xa0, 0xa0], [0x1680, 0x1680], [0x2000, 0x200a],
-  [0x2028, 0x2029], [0x202f, 0x202f], [0x205f, 0x205f], [0x3000, 0x3000], [0xfeff, 0xfeff],
+  [0x09, 0x0d],
+  [0x20, 0x20],
+  [0xa0, 0xa0],
+  [0x1680, 0x1680],
+  [0x2000, 0x200a],
+  [0x2028, 0x2029],
+  [0x202f, 0x202f],
+  [0x205f, 0x205f],
+  [0x3000, 0x3000],
+  [0xfeff, 0xfeff],
 ]);
-const LINE_TERMINATORS: CharSet = normalizeSet([[0x0a, 0x0a], [0x0d, 0x0d], [0x2028, 0x2029]]);
+const LINE_TERMINATORS: CharSet = normalizeSet([
+  [0x0a, 0x0a],
+  [0x0d, 0x0d],
+  [0x2028, 0x2029],
+]);
 const ALL_SET: CharSet = [[0, MAX_CODE_POINT]];
 /** Code points a JSON string may hold unescaped in our grammars: no `"`, `\`, controls, DEL or surrogates. */
-const RAW_STRING_SET: CharSet = complementSet(normalizeSet([[0x00, 0x1f], [0x22, 0x22], [0x5c, 0x5c], [0x7f, 0x7f], [0xd800, 0xdfff]]));
+const RAW_STRING_SET: CharSet = complementSet(
+  normalizeSet([
+    [0x00, 0x1f],
+    [0x22, 0x22],
+    [0x5c, 0x5c],
+    [0x7f, 0x7f],
+    [0xd800, 0xdfff],
+  ]),
+);
 const SHORT_ESCAPES = new Map<number, string>([
-  [0x22, '\\"'], [0x5c, '\\\\'], [0x08, '\\b'], [0x0c, '\\f'], [0x0a, '\\n'], [0x0d, '\\r'], [0x09, '\\t'],
+  [0x22, '\\"'],
+  [0x5c, '\\\\'],
+  [0x08, '\\b'],
+  [0x0c, '\\f'],
+  [0x0a, '\\n'],
+  [0x0d, '\\r'],
+  [0x09, '\\t'],
 ]);
 
 /** Hex digit class (both cases) for the hex digits in `digits` (0..15). */
@@ -374,7 +410,9 @@ const PRIMITIVES: Record<string, RawRule> = {
   },
   'day-28': { raw: '"0" [1-9] | "1" [0-9] | "2" [0-8]', nullable: false, deps: [] },
   date: {
-    raw: '[0-9]{4} "-" (("0" [13578] | "1" [02]) "-" (day-28 | "29" | "3" [01]) | ("0" [469] | "11") "-" (day-28 | "29" | "30") | "02-" day-28) | leap-year "-02-29"',
+    raw:
+      '[0-9]{4} "-" (("0" [13578] | "1" [02]) "-" (day-28 | "29" | "3" [01]) | ("0" [469] | "11") "-" (day-28 | "29" | "30") | "02-" day-28)' +
+      ' | leap-year "-02-29"',
     nullable: false,
     deps: ['day-28', 'leap-year'],
   },
@@ -392,6 +430,8 @@ const PRIMITIVES: Record<string, RawRule> = {
 };
 
 const STRING_FORMATS = ['date', 'time', 'date-time', 'uuid'] as const;
+/** ajv-formats' numeric formats: int32 and int64 are integers, int32 within ±2^31; float and double constrain nothing. */
+const NUMBER_FORMATS: readonly string[] = ['int32', 'int64', 'float', 'double'];
 type StringFormat = (typeof STRING_FORMATS)[number];
 
 /** JS checks mirroring the format rules above (used to filter `enum` values). */
@@ -424,8 +464,19 @@ type Schema = boolean | SchemaObject;
 
 /** Keywords without effect on validation. */
 const ANNOTATIONS = new Set([
-  '$schema', '$comment', 'title', 'description', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly',
-  '$defs', 'definitions', 'contentEncoding', 'contentMediaType',
+  '$schema',
+  '$comment',
+  'title',
+  'description',
+  'default',
+  'examples',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+  '$defs',
+  'definitions',
+  'contentEncoding',
+  'contentMediaType',
 ]);
 const OBJECT_KEYWORDS = ['properties', 'required', 'additionalProperties'];
 const ARRAY_KEYWORDS = ['items', 'prefixItems', 'additionalItems', 'minItems', 'maxItems', 'uniqueItems'];
@@ -748,21 +799,33 @@ class RegexParser {
     this.pos++;
     const one = (cp: number): Regex & { k: 'set' } => ({ k: 'set', set: [[cp, cp]] });
     switch (c) {
-      case 'd': return { k: 'set', set: DIGIT_SET };
-      case 'D': return { k: 'set', set: complementSet(DIGIT_SET) };
-      case 'w': return { k: 'set', set: WORD_SET };
-      case 'W': return { k: 'set', set: complementSet(WORD_SET) };
-      case 's': return { k: 'set', set: SPACE_SET };
-      case 'S': return { k: 'set', set: complementSet(SPACE_SET) };
-      case 't': return one(0x09);
-      case 'n': return one(0x0a);
-      case 'r': return one(0x0d);
-      case 'f': return one(0x0c);
-      case 'v': return one(0x0b);
+      case 'd':
+        return { k: 'set', set: DIGIT_SET };
+      case 'D':
+        return { k: 'set', set: complementSet(DIGIT_SET) };
+      case 'w':
+        return { k: 'set', set: WORD_SET };
+      case 'W':
+        return { k: 'set', set: complementSet(WORD_SET) };
+      case 's':
+        return { k: 'set', set: SPACE_SET };
+      case 'S':
+        return { k: 'set', set: complementSet(SPACE_SET) };
+      case 't':
+        return one(0x09);
+      case 'n':
+        return one(0x0a);
+      case 'r':
+        return one(0x0d);
+      case 'f':
+        return one(0x0c);
+      case 'v':
+        return one(0x0b);
       case '0':
         if (this.peek() !== undefined && /[0-9]/.test(this.peek()!)) this.invalid('invalid escape');
         return one(0);
-      case 'x': return one(this.hexDigits(2));
+      case 'x':
+        return one(this.hexDigits(2));
       case 'u': {
         if (this.peek() === '{') {
           const close = this.cps.indexOf(0x7d, this.pos);
@@ -912,14 +975,19 @@ class Converter {
     const isProductive = (e: Expr): boolean => {
       switch (e.k) {
         case 'lit':
-        case 'cls': return true;
-        case 'ref': return productive.get(e.name)!;
-        case 'seq': return e.items.every(isProductive);
-        case 'alt': return e.items.some(isProductive);
-        case 'rep': return e.min === 0 || isProductive(e.item);
+        case 'cls':
+          return true;
+        case 'ref':
+          return productive.get(e.name)!;
+        case 'seq':
+          return e.items.every(isProductive);
+        case 'alt':
+          return e.items.some(isProductive);
+        case 'rep':
+          return e.min === 0 || isProductive(e.item);
       }
     };
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const name of names) {
         const rule = this.rules.get(name)!;
@@ -934,8 +1002,10 @@ class Converter {
     const prune = (e: Expr): Expr | null => {
       switch (e.k) {
         case 'lit':
-        case 'cls': return e;
-        case 'ref': return productive.get(e.name) ? e : null;
+        case 'cls':
+          return e;
+        case 'ref':
+          return productive.get(e.name) ? e : null;
         case 'seq': {
           const items = e.items.map(prune);
           return items.every((i): i is Expr => i !== null) ? { k: 'seq', items } : null;
@@ -1357,8 +1427,17 @@ class Converter {
           new RegexParser(schema.pattern, this.dotall).parse();
           if (!new RegExp(schema.pattern, this.dotall ? 'us' : 'u').test(value)) return false;
         }
-        if (key === 'format' && !this.formatCheck(schema.format)(value)) return false;
+        if (key === 'format' && !NUMBER_FORMATS.includes(schema.format as string) && !this.formatCheck(schema.format)(value)) return false;
       } else if (typeof value === 'number') {
+        if (key === 'format') {
+          const format = schema.format;
+          if (format === 'int32' && !(Number.isInteger(value) && value >= -(2 ** 31) && value <= 2 ** 31 - 1)) return false;
+          if (format === 'int64' && !Number.isInteger(value)) return false;
+          if (!NUMBER_FORMATS.includes(format as string) && !(STRING_FORMATS as readonly unknown[]).includes(format)) {
+            unsupported(`format ${JSON.stringify(format)} for numbers is`);
+          }
+          continue;
+        }
         if (!NUMBER_KEYWORDS.includes(key)) continue;
         const bound = schema[key];
         if (typeof bound === 'boolean') unsupported('draft-04 boolean exclusiveMinimum/exclusiveMaximum with enum is');
@@ -1444,7 +1523,8 @@ class Converter {
     }
     let additionalKv: Expr | undefined;
     if (extraSchema !== undefined && extraSchema !== false) {
-      const valueExpr = extraSchema === true ? this.primitive('value') : this.named(`${prefix}additional-value`, this.visit(extraSchema, `${prefix}additional-value`));
+      const valueName = `${prefix}additional-value`;
+      const valueExpr = extraSchema === true ? this.primitive('value') : this.named(valueName, this.visit(extraSchema, valueName));
       const keyExpr = declaredNames.length === 0 ? this.primitive('string') : this.named(`${prefix}additional-key`, this.otherKey(declaredNames));
       additionalKv = ref(this.addRule(`${prefix}additional-kv`, seq(keyExpr, this.space, lit(':'), this.space, valueExpr)));
     }
@@ -1592,7 +1672,9 @@ class Converter {
 
   private visitString(schema: SchemaObject, name: string): Expr {
     const quote = lit('"');
-    const { pattern, format } = schema;
+    const { pattern } = schema;
+    // Numeric formats (int32, …) do not apply to strings.
+    const format = NUMBER_FORMATS.includes(schema.format as string) ? undefined : schema.format;
     const minLength = (schema.minLength as number | undefined) ?? 0;
     const maxLength = (schema.maxLength as number | undefined) ?? null;
     const hasLength = schema.minLength !== undefined || schema.maxLength !== undefined;
@@ -1674,8 +1756,13 @@ class Converter {
   // -- numbers ---------------------------------------------------------------------
 
   private visitNumber(schema: SchemaObject, integer: boolean, name: string): Expr {
+    // (`integer` may become true below, for the int32/int64 formats)
     // Bounds as [value, exclusive]; draft-04 boolean exclusive* modify minimum/maximum.
-    const bound = (plain: 'minimum' | 'maximum', exclusive: 'exclusiveMinimum' | 'exclusiveMaximum', tighter: (a: number, b: number) => boolean): [number, boolean] | null => {
+    const bound = (
+      plain: 'minimum' | 'maximum',
+      exclusive: 'exclusiveMinimum' | 'exclusiveMaximum',
+      tighter: (a: number, b: number) => boolean,
+    ): [number, boolean] | null => {
       let result: [number, boolean] | null = null;
       const value = schema[plain] as number | undefined;
       const excl = schema[exclusive];
@@ -1684,8 +1771,19 @@ class Converter {
       if (typeof excl === 'boolean' && value === undefined && excl) fail(`${exclusive}: true needs ${plain}`);
       return result;
     };
-    const lower = bound('minimum', 'exclusiveMinimum', (a, b) => a > b);
-    const upper = bound('maximum', 'exclusiveMaximum', (a, b) => a < b);
+    let lower = bound('minimum', 'exclusiveMinimum', (a, b) => a > b);
+    let upper = bound('maximum', 'exclusiveMaximum', (a, b) => a < b);
+    // The numeric formats of ajv-formats (OpenAPI): int32 and int64 are integers, int32 in range.
+    const format = schema.format;
+    if (format === 'int32' || format === 'int64') {
+      integer = true;
+      if (format === 'int32') {
+        if (lower === null || lower[0] < -(2 ** 31)) lower = [-(2 ** 31), false];
+        if (upper === null || upper[0] > 2 ** 31 - 1) upper = [2 ** 31 - 1, false];
+      }
+    } else if (format !== undefined && !NUMBER_FORMATS.includes(format as string) && !(STRING_FORMATS as readonly unknown[]).includes(format)) {
+      unsupported(`format ${JSON.stringify(format)} for numbers is`); // string formats do not apply to numbers
+    }
     if (lower === null && upper === null) return this.primitive(integer ? 'integer' : 'number');
     const cap = 10n ** BigInt(MAX_INTEGER_DIGITS) - 1n;
     // Doubles hold integers exactly up to 2^53: beyond, JSON.parse could round a
@@ -1818,15 +1916,21 @@ class Converter {
     const nullable = new Map<string, boolean>(names.map((n) => [n, false]));
     const isNullable = (e: Expr): boolean => {
       switch (e.k) {
-        case 'lit': return e.cps.length === 0;
-        case 'cls': return false;
-        case 'ref': return nullable.get(e.name)!;
-        case 'seq': return e.items.every(isNullable);
-        case 'alt': return e.items.some(isNullable);
-        case 'rep': return e.min === 0 || isNullable(e.item);
+        case 'lit':
+          return e.cps.length === 0;
+        case 'cls':
+          return false;
+        case 'ref':
+          return nullable.get(e.name)!;
+        case 'seq':
+          return e.items.every(isNullable);
+        case 'alt':
+          return e.items.some(isNullable);
+        case 'rep':
+          return e.min === 0 || isNullable(e.item);
       }
     };
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const name of names) {
         const rule = exprOf(name);
@@ -1882,43 +1986,56 @@ class Converter {
 
 /**
  * Converts a JSON Schema to a GBNF grammar for llama.cpp's grammar sampler.
- * The grammar's `root` rule matches JSON documents that are valid under the
- * schema; every valid value has an accepted serialization.
+ * Every string the grammar's `root` rule matches is a JSON document valid
+ * under the schema, and every valid value within the limits below (number
+ * digits, keys, bounds beyond ±2^53, a typeless schema's inferred types) has
+ * at least one accepted serialization.
  *
  * Supported: `type` (a name or an array of names), `properties`, `required`,
  * `additionalProperties` (false by default, as in llama.cpp: only `true` or a
  * schema allows other keys), `items`, `prefixItems` (and the draft-07 array form
  * of `items` with `additionalItems`), `minItems`/`maxItems`, `enum`, `const`,
  * `anyOf`, `oneOf` (as alternatives: exclusivity is not enforced), `allOf`
- * (merged), local `$ref` (`#/$defs/…`, `#/definitions/…`, `#`, any local JSON
- * pointer; recursion allowed), `minLength`/`maxLength`, `pattern` (ECMAScript
- * syntax: literals, escapes, classes, `.`, `\d\w\s` and their negations,
- * groups, alternation, `? * + {m} {m,} {m,n}` (greedy or lazy), `^`/`$` at the
- * ends of top-level alternatives; unanchored patterns match anywhere in the
- * string, as JSON Schema specifies), `format` `date`, `time`, `date-time` and
- * `uuid`, and `minimum`/`maximum`/`exclusiveMinimum`/`exclusiveMaximum` for
- * integers and, with integer-valued bounds, numbers. Annotations (`title`,
- * `description`, `default`, `examples`, `$comment`, `x-…`, …) are ignored.
+ * (merged; also `$ref` with sibling keywords, and `anyOf` next to other
+ * keywords), local `$ref` (`#/$defs/…`, `#/definitions/…`, `#`, any local JSON
+ * pointer; recursion allowed), `minLength`/`maxLength` (in code points),
+ * `pattern` (ECMAScript syntax with the `u` flag: literals, escapes, classes,
+ * `.`, `\d \w \s` and their negations, groups, alternation, greedy or lazy
+ * `? * + {m} {m,} {m,n}`, `^`/`$` at the ends of top-level alternatives;
+ * unanchored patterns match anywhere in the string, as JSON Schema specifies),
+ * `format` `date`, `time`, `date-time`, `uuid` (as ajv-formats checks them, leap
+ * years included) and the numeric `int32`, `int64`, `float`, `double`, and
+ * `minimum`/`maximum`/`exclusiveMinimum`/`exclusiveMaximum` (draft-04 booleans
+ * too) for integers and, with integer-valued bounds, for numbers. Annotations
+ * (`title`, `description`, `default`, `examples`, `$comment`, `$defs`, `x-…`,
+ * …) are ignored. A schema without `type` gets the types its keywords imply
+ * (`properties` → object, `items` → array, …), or any JSON value if none.
  *
- * Serialization: no whitespace except the bounded `space` rule
- * (`| " " | "\n" [ \t]{0,20}`) after `{ [ , :` and object keys and before
- * `} ]`; no whitespace around the root value; object members in schema order
- * (required first, then optional ones, then additional ones); numbers in plain
- * decimal form with at most 16 integer and 16 fraction digits (and a two-digit
- * exponent where no bound applies); strings without escapes of surrogates; `enum`
- * and `const` values spelled as `JSON.stringify` spells them. A schema without
- * `type` gets the types its keywords imply (`properties` → object, …), or any
- * JSON value when it has none.
+ * Serialization (what the grammar accepts of each valid value): whitespace only
+ * from the bounded `space` rule (`| " " | "\n" [ \t]{0,20}`), after `{ [ , :`
+ * and object keys and before `} ]`, none around the root value; object members
+ * in schema order (required ones, then optional ones, then additional ones);
+ * numbers in plain decimal form with at most 16 integer and 16 fraction digits
+ * (an exponent of at most two digits where no bound applies, fewer fraction
+ * digits next to an exclusive bound, so that rounding to a double cannot reach
+ * it); integer and number bounds beyond ±2^53 clamped there; strings without
+ * raw DEL or escaped surrogates (a character is one code point), and where a
+ * `pattern`, `enum` or `const` applies, escaped the way `JSON.stringify`
+ * escapes (DEL as `\u007f`); additional property keys without escapes.
+ * Alternatives that no finite value satisfies are dropped.
  *
  * @param schema - the JSON Schema (an object, or `true` for any JSON value)
  * @param options - conversion options
- * @returns GBNF grammar text, starting with its `root` rule
- * @throws {@link LlamaError} `INVALID_ARGUMENT` for unsupported keywords or
- * pattern syntax (`not`, `if`/`then`/`else`, `patternProperties`,
- * `propertyNames`, `minProperties`/`maxProperties`, `uniqueItems: true`,
- * `contains`, `multipleOf`, `dependentRequired`, remote `$ref`, other formats,
- * non-integer bounds for `number`, lookarounds, backreferences, `\b`, `\p{…}`,
- * …), for malformed schemas, and for schemas that no value (or no finite value)
+ * @returns GBNF grammar text, one rule per line, starting with `root`
+ * @throws {@link LlamaError} `INVALID_ARGUMENT` (message `json_schema: …`) for
+ * unsupported keywords or pattern syntax (`not`, `if`/`then`/`else`,
+ * `patternProperties`, `propertyNames`, `minProperties`/`maxProperties`,
+ * `uniqueItems: true`, `contains`, `multipleOf`, `dependentRequired`,
+ * `unevaluated*`, `$dynamicRef`, remote `$ref`, other formats, non-integer
+ * bounds for `number`, `pattern` with `minLength`/`maxLength`/`format`,
+ * lookarounds, backreferences, `\b`, `\p{…}`, anchors inside the pattern,
+ * unbounded repetition of what can match the empty string, …), for malformed
+ * schemas, for left-recursive `$ref`s, and for schemas that no (finite) value
  * satisfies, such as `false`.
  */
 export function jsonSchemaToGbnf(schema: object | boolean, options: JsonSchemaToGbnfOptions = {}): string {

@@ -73,13 +73,23 @@ export function parseGbnf(text: string): Gbnf {
       const e = ch(1);
       pos += 2;
       switch (e) {
-        case 'x': return parseHex(2);
-        case 'u': return parseHex(4);
-        case 'U': return parseHex(8);
-        case 't': return 9;
-        case 'r': return 13;
-        case 'n': return 10;
-        case '\\': case '"': case '[': case ']': case '-':
+        case 'x':
+          return parseHex(2);
+        case 'u':
+          return parseHex(4);
+        case 'U':
+          return parseHex(8);
+        case 't':
+          return 9;
+        case 'r':
+          return 13;
+        case 'n':
+          return 10;
+        case '\\':
+        case '"':
+        case '[':
+        case ']':
+        case '-':
           return e.codePointAt(0)!;
         default:
           return err('unknown escape');
@@ -251,14 +261,19 @@ function nullableOf(grammar: Gbnf): (n: GbnfNode) => boolean {
   const nullable = new Map<string, boolean>([...grammar.rules.keys()].map((k) => [k, false]));
   const f = (n: GbnfNode): boolean => {
     switch (n.t) {
-      case 'chars': return false;
-      case 'ref': return nullable.get(n.name)!;
-      case 'seq': return n.items.every(f);
-      case 'alt': return n.items.some(f);
-      case 'rep': return n.min === 0 || f(n.item);
+      case 'chars':
+        return false;
+      case 'ref':
+        return nullable.get(n.name)!;
+      case 'seq':
+        return n.items.every(f);
+      case 'alt':
+        return n.items.some(f);
+      case 'rep':
+        return n.min === 0 || f(n.item);
     }
   };
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const [name, body] of grammar.rules) {
       const v = f(body);
@@ -296,11 +311,13 @@ function checkLeftRecursion(grammar: Gbnf): void {
         break;
     }
   };
-  const edges = new Map([...grammar.rules].map(([name, body]) => {
-    const out = new Set<string>();
-    left(body, out);
-    return [name, out] as const;
-  }));
+  const edges = new Map(
+    [...grammar.rules].map(([name, body]) => {
+      const out = new Set<string>();
+      left(body, out);
+      return [name, out] as const;
+    }),
+  );
   const state = new Map<string, number>();
   const dfs = (name: string): void => {
     if (state.get(name) === 2) return;
@@ -377,20 +394,28 @@ export function matches(grammar: Gbnf, input: string, start = 'root'): boolean {
 /** Code points the generator likes to try: ASCII, controls, JSON specials, non-ASCII, astral, line separators. */
 const INTERESTING = [
   ...Array.from({ length: 95 }, (_, i) => 0x20 + i),
-  0x00, 0x01, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1f, 0x7f, 0x80, 0xa0, 0xe9, 0xdf, 0x3a9, 0x4e2d, 0x2028, 0x2029, 0xfeff, 0x1f600, 0x10ffff,
+  0x00,
+  0x01,
+  0x08,
+  0x09,
+  0x0a,
+  0x0b,
+  0x0c,
+  0x0d,
+  0x1f,
+  0x7f,
+  0x80,
+  0xa0,
+  0xe9,
+  0xdf,
+  0x3a9,
+  0x4e2d,
+  0x2028,
+  0x2029,
+  0xfeff,
+  0x1f600,
+  0x10ffff,
 ];
-
-/** A pseudo-random generator (mulberry32), so failures reproduce. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Generates a random string of the grammar's language. Past `maxDepth` nested
@@ -404,14 +429,19 @@ export function generate(grammar: Gbnf, random: () => number, options: { start?:
   const minLen = new Map<string, number>([...grammar.rules.keys()].map((k) => [k, Infinity]));
   const len = (n: GbnfNode): number => {
     switch (n.t) {
-      case 'chars': return 1;
-      case 'ref': return minLen.get(n.name)!;
-      case 'seq': return n.items.reduce((s, i) => s + len(i), 0);
-      case 'alt': return Math.min(...n.items.map(len));
-      case 'rep': return n.min === 0 ? 0 : n.min * len(n.item);
+      case 'chars':
+        return 1;
+      case 'ref':
+        return minLen.get(n.name)!;
+      case 'seq':
+        return n.items.reduce((s, i) => s + len(i), 0);
+      case 'alt':
+        return Math.min(...n.items.map(len));
+      case 'rep':
+        return n.min === 0 ? 0 : n.min * len(n.item);
     }
   };
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const [name, body] of grammar.rules) {
       const v = len(body);

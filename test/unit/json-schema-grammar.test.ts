@@ -16,7 +16,8 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { LlamaError } from '../../lib/errors';
 import { jsonSchemaToGbnf, type JsonSchemaToGbnfOptions } from '../../lib/grammar';
-import { generate, matches, parseGbnf, seededRandom, type Gbnf } from '../support/gbnf';
+import { generate, matches, parseGbnf, type Gbnf } from '../support/gbnf';
+import { mulberry32 } from '../support/random';
 
 const ajv2020 = addFormats(new Ajv2020({ strict: false }));
 const ajv07 = addFormats(new Ajv({ strict: false }));
@@ -75,7 +76,7 @@ function check(schema: object | boolean, c: Case = {}): Checked {
   for (const input of mustAccept) expect(matches(grammar, input), `grammar should accept ${JSON.stringify(input)}\n${text}`).toBe(true);
   for (const input of mustReject) expect(matches(grammar, input), `grammar should reject ${JSON.stringify(input)}\n${text}`).toBe(false);
 
-  const random = seededRandom(c.seed ?? 1234);
+  const random = mulberry32(c.seed ?? 1234);
   const samples: string[] = [];
   for (let i = 0; i < (c.samples ?? 60); i++) {
     const sample = generate(grammar, random);
@@ -110,7 +111,7 @@ function errorOf(schema: object | boolean, options?: JsonSchemaToGbnfOptions): s
 
 describe('jsonSchemaToGbnf: output', () => {
   it('starts with root, uses only llama.cpp rule names, and ends with a newline', () => {
-    const text = jsonSchemaToGbnf({ type: 'object', properties: { 'a b': { type: 'string' }, 'ünï': { type: 'integer' } } });
+    const text = jsonSchemaToGbnf({ type: 'object', properties: { 'a b': { type: 'string' }, ünï: { type: 'integer' } } });
     expect(text.startsWith('root ::= ')).toBe(true);
     expect(text.endsWith('\n')).toBe(true);
     for (const line of text.trimEnd().split('\n')) expect(line).toMatch(/^[a-zA-Z0-9-]+ ::= /);
@@ -134,7 +135,15 @@ describe('jsonSchemaToGbnf: output', () => {
   });
 
   it('is deterministic', () => {
-    const schema = { type: 'array', items: { anyOf: [{ type: 'string', pattern: '^a+$' }, { type: 'number', minimum: 3 }] } };
+    const schema = {
+      type: 'array',
+      items: {
+        anyOf: [
+          { type: 'string', pattern: '^a+$' },
+          { type: 'number', minimum: 3 },
+        ],
+      },
+    };
     expect(jsonSchemaToGbnf(schema)).toBe(jsonSchemaToGbnf(schema));
   });
 });
@@ -151,29 +160,38 @@ describe('jsonSchemaToGbnf: types', () => {
   });
 
   it('string', () => {
-    check({ type: 'string' }, {
-      valid: ['', 'hello', 'quote " and backslash \\', 'new\nline', '\u0000\u001f', 'ünïcödé 中文 😀', '\u2028'],
-      invalid: [1, null, true, [], {}],
-      accepted: ['"\\u00e9"', '"\\/"', '"\\b\\f\\n\\r\\t"', '"\\u0041\\uFFFF"'],
-      rejected: ['"a', 'a"', '"\\x41"', '"\\u12"', '"\u0000"', '"\n"', '"\\ud83d\\ude00"'],
-    });
+    check(
+      { type: 'string' },
+      {
+        valid: ['', 'hello', 'quote " and backslash \\', 'new\nline', '\u0000\u001f', 'ünïcödé 中文 😀', '\u2028'],
+        invalid: [1, null, true, [], {}],
+        accepted: ['"\\u00e9"', '"\\/"', '"\\b\\f\\n\\r\\t"', '"\\u0041\\uFFFF"'],
+        rejected: ['"a', 'a"', '"\\x41"', '"\\u12"', '"\u0000"', '"\n"', '"\\ud83d\\ude00"'],
+      },
+    );
   });
 
   it('number', () => {
-    check({ type: 'number' }, {
-      valid: [0, -0.5, 3.14159, 1e21, -2.5e-7, 123456789, 1.7976931348623157e99],
-      invalid: ['1', null, true],
-      accepted: ['0', '-0', '1.0', '1E5', '1e+05', '-1.25e-3', '1234567890123456'],
-      rejected: ['01', '1.', '.1', '+1', '1e', '1e123', '12345678901234567', '0x10', 'Infinity', '- 1'],
-    });
+    check(
+      { type: 'number' },
+      {
+        valid: [0, -0.5, 3.14159, 1e21, -2.5e-7, 123456789, 1.7976931348623157e99],
+        invalid: ['1', null, true],
+        accepted: ['0', '-0', '1.0', '1E5', '1e+05', '-1.25e-3', '1234567890123456'],
+        rejected: ['01', '1.', '.1', '+1', '1e', '1e123', '12345678901234567', '0x10', 'Infinity', '- 1'],
+      },
+    );
   });
 
   it('integer', () => {
-    check({ type: 'integer' }, {
-      valid: [0, 7, -42, 9007199254740991],
-      invalid: [1.5, '1', null],
-      rejected: ['1.0', '1e3', '00', '-', '12345678901234567'],
-    });
+    check(
+      { type: 'integer' },
+      {
+        valid: [0, 7, -42, 9007199254740991],
+        invalid: [1.5, '1', null],
+        rejected: ['1.0', '1e3', '00', '-', '12345678901234567'],
+      },
+    );
   });
 
   it('boolean and null', () => {
@@ -222,7 +240,13 @@ describe('jsonSchemaToGbnf: objects', () => {
         { id: 1, name: 'a', email: 'e', tags: ['x', 'y'], address: { street: 's', city: 'c', zip: '12345' } },
         { id: 2, name: 'b', address: { street: 's', city: 'c' } },
       ],
-      invalid: [{ id: 1 }, { name: 'a' }, { id: 'x', name: 'a' }, { id: 1, name: 'a', address: { city: 'c' } }, { id: 1, name: 'a', address: { street: 's', city: 'c', zip: '1234' } }],
+      invalid: [
+        { id: 1 },
+        { name: 'a' },
+        { id: 'x', name: 'a' },
+        { id: 1, name: 'a', address: { city: 'c' } },
+        { id: 1, name: 'a', address: { street: 's', city: 'c', zip: '1234' } },
+      ],
       rejected: [
         // valid, but outside the accepted serialization: declaration order only
         '{"name":"a","id":1}',
@@ -255,26 +279,35 @@ describe('jsonSchemaToGbnf: objects', () => {
 
   it('additionalProperties: true allows other keys with any value', () => {
     check({ type: 'object', additionalProperties: true }, { valid: [{}, { a: 1, b: [true], 'c d': { e: null } }], invalid: [[], 'x'] });
-    check({ type: 'object', properties: { a: { type: 'integer' } }, required: ['a'], additionalProperties: true }, {
-      valid: [{ a: 1 }, { a: 1, b: 'x', c: [1] }, { a: 1, ab: 2, '': 3, A: 4 }],
-      invalid: [{ b: 1 }, { a: 'x' }],
-      // a second "a" after the declared one would override it in JSON.parse
-      rejected: ['{"a":1,"a":"x"}'],
-      samples: 100,
-    });
+    check(
+      { type: 'object', properties: { a: { type: 'integer' } }, required: ['a'], additionalProperties: true },
+      {
+        valid: [{ a: 1 }, { a: 1, b: 'x', c: [1] }, { a: 1, ab: 2, '': 3, A: 4 }],
+        invalid: [{ b: 1 }, { a: 'x' }],
+        // a second "a" after the declared one would override it in JSON.parse
+        rejected: ['{"a":1,"a":"x"}'],
+        samples: 100,
+      },
+    );
   });
 
   it('additionalProperties as a schema constrains the other values, never the declared keys', () => {
-    check({ type: 'object', properties: { name: { type: 'string' }, named: { type: 'boolean' } }, additionalProperties: { type: 'integer', minimum: 0 } }, {
-      valid: [{}, { name: 'x' }, { x: 1 }, { name: 'x', named: true, na: 1, nam: 2, namex: 3, n: 4 }],
-      invalid: [{ x: -1 }, { x: 'y' }, { name: 1 }],
-      rejected: ['{"name":"a","name":1}', '{"x":1,"name":2}', '{"named":1}', '{"nam\\u0065":1}'],
-      samples: 150,
-    });
+    check(
+      { type: 'object', properties: { name: { type: 'string' }, named: { type: 'boolean' } }, additionalProperties: { type: 'integer', minimum: 0 } },
+      {
+        valid: [{}, { name: 'x' }, { x: 1 }, { name: 'x', named: true, na: 1, nam: 2, namex: 3, n: 4 }],
+        invalid: [{ x: -1 }, { x: 'y' }, { name: 1 }],
+        rejected: ['{"name":"a","name":1}', '{"x":1,"name":2}', '{"named":1}', '{"nam\\u0065":1}'],
+        samples: 150,
+      },
+    );
   });
 
   it('required properties that are not declared', () => {
-    check({ type: 'object', properties: { a: { type: 'string' } }, required: ['b'] }, { valid: [{ b: 1 }, { b: { x: [] }, a: 'y' }], invalid: [{}, { a: 'y' }] });
+    check(
+      { type: 'object', properties: { a: { type: 'string' } }, required: ['b'] },
+      { valid: [{ b: 1 }, { b: { x: [] }, a: 'y' }], invalid: [{}, { a: 'y' }] },
+    );
     check({ type: 'object', required: ['b'], additionalProperties: { type: 'boolean' } }, { valid: [{ b: true }, { b: false, c: true }], invalid: [{ b: 1 }] });
     expect(errorOf({ type: 'object', required: ['b'], additionalProperties: false })).toMatch(/no value/);
   });
@@ -285,7 +318,11 @@ describe('jsonSchemaToGbnf: objects', () => {
   });
 
   it('keys needing escapes and unicode keys', () => {
-    const schema = { type: 'object', properties: { 'quo"te': { type: 'integer' }, 'back\\slash': { type: 'integer' }, 'new\nline': { type: 'integer' }, 'ключ 😀': { type: 'string' } }, required: ['quo"te', 'back\\slash', 'new\nline', 'ключ 😀'] };
+    const schema = {
+      type: 'object',
+      properties: { 'quo"te': { type: 'integer' }, 'back\\slash': { type: 'integer' }, 'new\nline': { type: 'integer' }, 'ключ 😀': { type: 'string' } },
+      required: ['quo"te', 'back\\slash', 'new\nline', 'ключ 😀'],
+    };
     check(schema, { valid: [{ 'quo"te': 1, 'back\\slash': 2, 'new\nline': 3, 'ключ 😀': 'v' }], samples: 20 });
   });
 
@@ -294,13 +331,30 @@ describe('jsonSchemaToGbnf: objects', () => {
       type: 'object',
       properties: {
         matrix: { type: 'array', items: { type: 'array', items: { type: 'number' }, minItems: 1, maxItems: 3 } },
-        meta: { type: 'object', properties: { inner: { type: 'object', properties: { deep: { type: 'array', items: { type: 'object', properties: { x: { type: 'boolean' } }, required: ['x'] } } }, required: ['deep'] } }, required: ['inner'] },
+        meta: {
+          type: 'object',
+          properties: {
+            inner: {
+              type: 'object',
+              properties: { deep: { type: 'array', items: { type: 'object', properties: { x: { type: 'boolean' } }, required: ['x'] } } },
+              required: ['deep'],
+            },
+          },
+          required: ['inner'],
+        },
       },
       required: ['matrix', 'meta'],
     };
     check(schema, {
-      valid: [{ matrix: [], meta: { inner: { deep: [] } } }, { matrix: [[1], [1, 2, 3]], meta: { inner: { deep: [{ x: true }, { x: false }] } } }],
-      invalid: [{ matrix: [[]], meta: { inner: { deep: [] } } }, { matrix: [[1, 2, 3, 4]], meta: { inner: { deep: [] } } }, { matrix: [], meta: { inner: { deep: [{}] } } }],
+      valid: [
+        { matrix: [], meta: { inner: { deep: [] } } },
+        { matrix: [[1], [1, 2, 3]], meta: { inner: { deep: [{ x: true }, { x: false }] } } },
+      ],
+      invalid: [
+        { matrix: [[]], meta: { inner: { deep: [] } } },
+        { matrix: [[1, 2, 3, 4]], meta: { inner: { deep: [] } } },
+        { matrix: [], meta: { inner: { deep: [{}] } } },
+      ],
       samples: 80,
     });
   });
@@ -308,46 +362,80 @@ describe('jsonSchemaToGbnf: objects', () => {
 
 describe('jsonSchemaToGbnf: arrays', () => {
   it('items with minItems/maxItems', () => {
-    check({ type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 4 }, {
-      valid: [[1, 2], [1, 2, 3, 4]],
-      invalid: [[], [1], [1, 2, 3, 4, 5], [1, 'x']],
-      rejected: ['[1,2,]', '[,1,2]', '[1 2]'],
-    });
+    check(
+      { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 4 },
+      {
+        valid: [
+          [1, 2],
+          [1, 2, 3, 4],
+        ],
+        invalid: [[], [1], [1, 2, 3, 4, 5], [1, 'x']],
+        rejected: ['[1,2,]', '[,1,2]', '[1 2]'],
+      },
+    );
     check({ type: 'array', minItems: 1 }, { valid: [[null], [1, 'a', {}]], invalid: [[]] });
     check({ type: 'array', maxItems: 0 }, { valid: [[]], invalid: [[1]] });
-    check({ type: 'array', items: { type: 'string' }, minItems: 3 }, { valid: [['a', 'b', 'c'], ['a', 'b', 'c', 'd', 'e']], invalid: [['a', 'b']] });
+    check(
+      { type: 'array', items: { type: 'string' }, minItems: 3 },
+      {
+        valid: [
+          ['a', 'b', 'c'],
+          ['a', 'b', 'c', 'd', 'e'],
+        ],
+        invalid: [['a', 'b']],
+      },
+    );
     check({ type: 'array', items: { type: 'boolean' }, maxItems: 1 }, { valid: [[], [true]], invalid: [[true, false]] });
   });
 
   it('large counts are split into chunks llama.cpp accepts', () => {
-    const { text } = check({ type: 'array', items: { type: 'integer', minimum: 0, maximum: 9 }, minItems: 2100, maxItems: 4500 }, {
-      valid: [Array(2100).fill(1), Array(4500).fill(9), Array(3333).fill(0)],
-      invalid: [Array(2099).fill(1), Array(4501).fill(1)],
-      samples: 3,
-    });
+    const { text } = check(
+      { type: 'array', items: { type: 'integer', minimum: 0, maximum: 9 }, minItems: 2100, maxItems: 4500 },
+      {
+        valid: [Array(2100).fill(1), Array(4500).fill(9), Array(3333).fill(0)],
+        invalid: [Array(2099).fill(1), Array(4501).fill(1)],
+        samples: 3,
+      },
+    );
     expect(text).toMatch(/chunk/);
   });
 
   it('prefixItems: a tuple followed by items', () => {
-    check({ type: 'array', prefixItems: [{ type: 'string' }, { type: 'integer' }], items: false }, {
-      valid: [[], ['a'], ['a', 1]],
-      invalid: [['a', 1, 2], [1], ['a', 'b']],
-    });
-    check({ type: 'array', prefixItems: [{ type: 'string' }, { type: 'integer' }], items: { type: 'boolean' }, minItems: 2, maxItems: 4 }, {
-      valid: [['a', 1], ['a', 1, true], ['a', 1, true, false]],
-      invalid: [['a'], ['a', 1, 2], ['a', 1, true, true, true]],
-    });
+    check(
+      { type: 'array', prefixItems: [{ type: 'string' }, { type: 'integer' }], items: false },
+      {
+        valid: [[], ['a'], ['a', 1]],
+        invalid: [['a', 1, 2], [1], ['a', 'b']],
+      },
+    );
+    check(
+      { type: 'array', prefixItems: [{ type: 'string' }, { type: 'integer' }], items: { type: 'boolean' }, minItems: 2, maxItems: 4 },
+      {
+        valid: [
+          ['a', 1],
+          ['a', 1, true],
+          ['a', 1, true, false],
+        ],
+        invalid: [['a'], ['a', 1, 2], ['a', 1, true, true, true]],
+      },
+    );
     // Without items, anything may follow the prefix.
     check({ type: 'array', prefixItems: [{ const: 'x' }], minItems: 1 }, { valid: [['x'], ['x', 1, 'y', null]], invalid: [[], ['y']] });
   });
 
   it('draft-07 tuple form: items array with additionalItems', () => {
-    check({ type: 'array', items: [{ type: 'integer' }, { type: 'string' }], additionalItems: false, minItems: 2 }, {
-      ajv: '07',
-      valid: [[1, 'a']],
-      invalid: [[1], [1, 'a', 2], ['a', 1]],
-    });
-    check({ type: 'array', items: [{ type: 'integer' }], additionalItems: { type: 'null' } }, { ajv: '07', valid: [[], [1], [1, null, null]], invalid: [[1, 2]] });
+    check(
+      { type: 'array', items: [{ type: 'integer' }, { type: 'string' }], additionalItems: false, minItems: 2 },
+      {
+        ajv: '07',
+        valid: [[1, 'a']],
+        invalid: [[1], [1, 'a', 2], ['a', 1]],
+      },
+    );
+    check(
+      { type: 'array', items: [{ type: 'integer' }], additionalItems: { type: 'null' } },
+      { ajv: '07', valid: [[], [1], [1, null, null]], invalid: [[1, 2]] },
+    );
   });
 });
 
@@ -355,16 +443,25 @@ describe('jsonSchemaToGbnf: enum and const', () => {
   it('enum of strings needing escapes, unicode, and mixed values', () => {
     const values = ['plain', 'quo"te', 'back\\slash', 'new\nline\ttab', '\u0001ctrl\u007f', 'ünï 中文 😀', '', 'with space', '\u2028'];
     check({ enum: values }, { valid: values, invalid: ['other', 'plain ', 'Plain'], rejected: ['"\\u0070lain"'] });
-    check({ enum: [1, 2.5, -3, null, true, 'x', [1, { a: 'b' }], { k: [] }] }, {
-      valid: [1, 2.5, -3, null, true, 'x', [1, { a: 'b' }], { k: [] }],
-      invalid: [2, false, 'y', [1], {}],
-    });
+    check(
+      { enum: [1, 2.5, -3, null, true, 'x', [1, { a: 'b' }], { k: [] }] },
+      {
+        valid: [1, 2.5, -3, null, true, 'x', [1, { a: 'b' }], { k: [] }],
+        invalid: [2, false, 'y', [1], {}],
+      },
+    );
   });
 
   it('const', () => {
     check({ const: 'fixed "value"' }, { valid: ['fixed "value"'], invalid: ['fixed'] });
-    check({ const: { a: [1, 2], b: { c: null } } }, { valid: [{ a: [1, 2], b: { c: null } }], invalid: [{ a: [1, 2] }], accepted: ['{ "a": [ 1, 2 ], "b": { "c": null } }'] });
-    check({ type: 'object', properties: { kind: { const: 'circle' }, r: { type: 'number' } }, required: ['kind', 'r'] }, { valid: [{ kind: 'circle', r: 1 }], invalid: [{ kind: 'square', r: 1 }] });
+    check(
+      { const: { a: [1, 2], b: { c: null } } },
+      { valid: [{ a: [1, 2], b: { c: null } }], invalid: [{ a: [1, 2] }], accepted: ['{ "a": [ 1, 2 ], "b": { "c": null } }'] },
+    );
+    check(
+      { type: 'object', properties: { kind: { const: 'circle' }, r: { type: 'number' } }, required: ['kind', 'r'] },
+      { valid: [{ kind: 'circle', r: 1 }], invalid: [{ kind: 'square', r: 1 }] },
+    );
   });
 
   it('enum values are filtered by the other keywords', () => {
@@ -382,22 +479,41 @@ describe('jsonSchemaToGbnf: enum and const', () => {
 
 describe('jsonSchemaToGbnf: anyOf, oneOf, allOf', () => {
   it('anyOf and oneOf are alternatives', () => {
-    check({ anyOf: [{ type: 'string', maxLength: 2 }, { type: 'integer', minimum: 10 }, { type: 'null' }] }, {
-      valid: ['', 'ab', 10, 999, null],
-      invalid: ['abc', 9, true],
-    });
-    check({ oneOf: [{ type: 'object', properties: { a: { type: 'integer' } }, required: ['a'] }, { type: 'object', properties: { b: { type: 'string' } }, required: ['b'] }] }, {
-      valid: [{ a: 1 }, { b: 'x' }],
-      invalid: [{}, { a: 'x' }],
-    });
+    check(
+      { anyOf: [{ type: 'string', maxLength: 2 }, { type: 'integer', minimum: 10 }, { type: 'null' }] },
+      {
+        valid: ['', 'ab', 10, 999, null],
+        invalid: ['abc', 9, true],
+      },
+    );
+    check(
+      {
+        oneOf: [
+          { type: 'object', properties: { a: { type: 'integer' } }, required: ['a'] },
+          { type: 'object', properties: { b: { type: 'string' } }, required: ['b'] },
+        ],
+      },
+      {
+        valid: [{ a: 1 }, { b: 'x' }],
+        invalid: [{}, { a: 'x' }],
+      },
+    );
   });
 
   it('anyOf next to other keywords is distributed over the alternatives', () => {
-    check({ type: 'object', properties: { kind: { type: 'string' }, size: { type: 'integer' } }, required: ['kind'], anyOf: [{ required: ['size'] }, { properties: { kind: { const: 'none' } } }] }, {
-      valid: [{ kind: 'a', size: 1 }, { kind: 'none' }, { kind: 'none', size: 2 }],
-      invalid: [{ kind: 'a' }, { size: 1 }],
-      samples: 80,
-    });
+    check(
+      {
+        type: 'object',
+        properties: { kind: { type: 'string' }, size: { type: 'integer' } },
+        required: ['kind'],
+        anyOf: [{ required: ['size'] }, { properties: { kind: { const: 'none' } } }],
+      },
+      {
+        valid: [{ kind: 'a', size: 1 }, { kind: 'none' }, { kind: 'none', size: 2 }],
+        invalid: [{ kind: 'a' }, { size: 1 }],
+        samples: 80,
+      },
+    );
     check({ type: 'string', anyOf: [{ minLength: 3 }, { const: 'x' }] }, { valid: ['x', 'abc'], invalid: ['ab', 1] });
     // alternatives that contradict the rest are dropped
     check({ type: 'string', oneOf: [{ type: 'integer' }, { maxLength: 1 }] }, { valid: ['', 'a'], invalid: [1, 'ab'] });
@@ -411,7 +527,11 @@ describe('jsonSchemaToGbnf: anyOf, oneOf, allOf', () => {
       ],
     };
     check(schema, {
-      valid: [{ a: 1, b: 'x' }, { a: 1, b: 'x', shared: 0 }, { a: 1, b: 'x', shared: 10 }],
+      valid: [
+        { a: 1, b: 'x' },
+        { a: 1, b: 'x', shared: 0 },
+        { a: 1, b: 'x', shared: 10 },
+      ],
       invalid: [{ a: 1 }, { b: 'x' }, { a: 1, b: 'x', shared: -1 }, { a: 1, b: 'x', shared: 11 }, { a: 1, b: 'x', shared: 1.5 }],
       samples: 80,
     });
@@ -428,28 +548,53 @@ describe('jsonSchemaToGbnf: anyOf, oneOf, allOf', () => {
     };
     check(schema, { valid: [{ id: '123e4567-e89b-12d3-a456-426614174000', name: 'n' }], invalid: [{ id: 'x', name: 'n' }, { name: 'n' }] });
     // Strict's additionalProperties: false forbids `name`, so the optional name disappears.
-    check({ $defs: schema.$defs, allOf: [{ $ref: '#/$defs/Strict' }, { properties: { name: { type: 'string' } } }] }, { valid: [{}, { id: 'x' }], invalid: [{ name: 'n' }] });
-    expect(errorOf({ $defs: schema.$defs, allOf: [{ $ref: '#/$defs/Strict' }, { properties: { name: { type: 'string' } }, required: ['name'] }] })).toMatch(/no value/);
+    check(
+      { $defs: schema.$defs, allOf: [{ $ref: '#/$defs/Strict' }, { properties: { name: { type: 'string' } } }] },
+      { valid: [{}, { id: 'x' }], invalid: [{ name: 'n' }] },
+    );
+    expect(errorOf({ $defs: schema.$defs, allOf: [{ $ref: '#/$defs/Strict' }, { properties: { name: { type: 'string' } }, required: ['name'] }] })).toMatch(
+      /no value/,
+    );
     // additionalProperties schemas of both sides apply to extra keys
-    check({ allOf: [{ type: 'object', additionalProperties: { type: 'integer' } }, { additionalProperties: { minimum: 5 } }] }, { valid: [{}, { x: 5 }], invalid: [{ x: 4 }, { x: 5.5 }] });
+    check(
+      { allOf: [{ type: 'object', additionalProperties: { type: 'integer' } }, { additionalProperties: { minimum: 5 } }] },
+      { valid: [{}, { x: 5 }], invalid: [{ x: 4 }, { x: 5.5 }] },
+    );
   });
 
   it('allOf of scalars intersects the constraints', () => {
     check({ allOf: [{ type: 'string', minLength: 2 }, { maxLength: 3 }, { minLength: 3 }] }, { valid: ['abc'], invalid: ['ab', 'abcd'] });
-    check({ allOf: [{ type: ['integer', 'string'] }, { type: ['number', 'null'] }, { minimum: 1, maximum: 5 }, { maximum: 3 }] }, { valid: [1, 3], invalid: [0, 4, 'a', null, 2.5] });
+    check(
+      { allOf: [{ type: ['integer', 'string'] }, { type: ['number', 'null'] }, { minimum: 1, maximum: 5 }, { maximum: 3 }] },
+      { valid: [1, 3], invalid: [0, 4, 'a', null, 2.5] },
+    );
     check({ allOf: [{ enum: ['a', 'b', 'c'] }, { enum: ['b', 'c', 'd'] }] }, { valid: ['b', 'c'], invalid: ['a', 'd'] });
-    check({ allOf: [{ anyOf: [{ type: 'integer' }, { type: 'string' }] }, { anyOf: [{ type: 'string' }, { type: 'null' }] }] }, { valid: ['x'], invalid: [1, null] });
+    check(
+      { allOf: [{ anyOf: [{ type: 'integer' }, { type: 'string' }] }, { anyOf: [{ type: 'string' }, { type: 'null' }] }] },
+      { valid: ['x'], invalid: [1, null] },
+    );
     expect(errorOf({ allOf: [{ type: 'string' }, { type: 'integer' }] })).toMatch(/no value/);
   });
 });
 
 describe('jsonSchemaToGbnf: $ref', () => {
   it('refs to $defs and definitions', () => {
-    check({ $defs: { Name: { type: 'string', minLength: 1 } }, type: 'object', properties: { first: { $ref: '#/$defs/Name' }, last: { $ref: '#/$defs/Name' } }, required: ['first'] }, {
-      valid: [{ first: 'a' }, { first: 'a', last: 'b' }],
-      invalid: [{ first: '' }, { first: 'a', last: '' }],
-    });
-    check({ definitions: { Id: { type: 'integer', minimum: 1 } }, type: 'array', items: { $ref: '#/definitions/Id' } }, { ajv: '07', valid: [[1, 2]], invalid: [[0]] });
+    check(
+      {
+        $defs: { Name: { type: 'string', minLength: 1 } },
+        type: 'object',
+        properties: { first: { $ref: '#/$defs/Name' }, last: { $ref: '#/$defs/Name' } },
+        required: ['first'],
+      },
+      {
+        valid: [{ first: 'a' }, { first: 'a', last: 'b' }],
+        invalid: [{ first: '' }, { first: 'a', last: '' }],
+      },
+    );
+    check(
+      { definitions: { Id: { type: 'integer', minimum: 1 } }, type: 'array', items: { $ref: '#/definitions/Id' } },
+      { ajv: '07', valid: [[1, 2]], invalid: [[0]] },
+    );
     // Escaped JSON pointer segments, and a ref to a ref.
     check({ $defs: { 'a/b~c': { $ref: '#/$defs/plain' }, plain: { type: 'boolean' } }, $ref: '#/$defs/a~1b~0c' }, { valid: [true], invalid: [1] });
   });
@@ -475,10 +620,20 @@ describe('jsonSchemaToGbnf: $ref', () => {
   });
 
   it('recursive refs (a linked list through anyOf, and the root itself)', () => {
-    check({ $defs: { List: { anyOf: [{ type: 'null' }, { type: 'object', properties: { head: { type: 'string' }, tail: { $ref: '#/$defs/List' } }, required: ['head', 'tail'] }] } }, $ref: '#/$defs/List' }, {
-      valid: [null, { head: 'a', tail: null }, { head: 'a', tail: { head: 'b', tail: null } }],
-      invalid: [{ head: 'a' }, { head: 'a', tail: 1 }],
-    });
+    check(
+      {
+        $defs: {
+          List: {
+            anyOf: [{ type: 'null' }, { type: 'object', properties: { head: { type: 'string' }, tail: { $ref: '#/$defs/List' } }, required: ['head', 'tail'] }],
+          },
+        },
+        $ref: '#/$defs/List',
+      },
+      {
+        valid: [null, { head: 'a', tail: null }, { head: 'a', tail: { head: 'b', tail: null } }],
+        invalid: [{ head: 'a' }, { head: 'a', tail: 1 }],
+      },
+    );
     check({ type: 'array', items: { anyOf: [{ type: 'integer' }, { $ref: '#' }] } }, { valid: [[], [1, [2, [3, []]]]], invalid: [[1, ['x']]] });
   });
 
@@ -489,38 +644,53 @@ describe('jsonSchemaToGbnf: $ref', () => {
 
 describe('jsonSchemaToGbnf: strings', () => {
   it('minLength/maxLength count code points (astral characters and escapes included)', () => {
-    check({ type: 'string', minLength: 2, maxLength: 3 }, {
-      valid: ['ab', 'abc', '😀😀', '中文字', 'a\n'],
-      invalid: ['a', '😀', 'abcd', '😀😀😀😀'],
-      accepted: ['"\\u00e9\\u00e9"', '"\\n\\t\\""'],
-      rejected: ['"\\ud83d\\ude00\\ud83d\\ude00"'],
-      samples: 100,
-    });
+    check(
+      { type: 'string', minLength: 2, maxLength: 3 },
+      {
+        valid: ['ab', 'abc', '😀😀', '中文字', 'a\n'],
+        invalid: ['a', '😀', 'abcd', '😀😀😀😀'],
+        accepted: ['"\\u00e9\\u00e9"', '"\\n\\t\\""'],
+        rejected: ['"\\ud83d\\ude00\\ud83d\\ude00"'],
+        samples: 100,
+      },
+    );
     check({ type: 'string', maxLength: 0 }, { valid: [''], invalid: ['a'] });
     check({ type: 'string', minLength: 2100 }, { valid: ['x'.repeat(2100), 'y'.repeat(2500)], invalid: ['x'.repeat(2099)], samples: 5 });
     check({ type: 'string', maxLength: 5000 }, { valid: ['', 'x'.repeat(5000)], invalid: ['x'.repeat(5001)], samples: 10 });
   });
 
   it('formats: date, time, date-time, uuid', () => {
-    check({ type: 'string', format: 'date' }, {
-      valid: ['2024-01-31', '2024-02-29', '2000-02-29', '1999-12-31', '0000-02-29', '2023-04-30'],
-      invalid: ['2023-02-29', '1900-02-29', '2024-04-31', '2024-13-01', '2024-00-10', '2024-01-00', '24-01-01', '2024-1-01'],
-      samples: 200,
-    });
-    check({ type: 'string', format: 'time' }, {
-      valid: ['00:00:00Z', '23:59:59+01:00', '12:30:45.123-05:30', '08:00:00.5Z'],
-      invalid: ['24:00:00Z', '12:60:00Z', '12:00:00', '1:00:00Z'],
-      samples: 100,
-    });
-    check({ type: 'string', format: 'date-time' }, {
-      valid: ['2024-02-29T12:00:00Z', '1999-12-31T23:59:59.999+14:00'],
-      invalid: ['2024-02-30T12:00:00Z', '2024-02-29 12:00', '2024-02-29'],
-      samples: 100,
-    });
-    check({ type: 'string', format: 'uuid' }, {
-      valid: ['123e4567-e89b-12d3-a456-426614174000', 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE'],
-      invalid: ['123e4567e89b12d3a456426614174000', '123e4567-e89b-12d3-a456-42661417400', 'g23e4567-e89b-12d3-a456-426614174000'],
-    });
+    check(
+      { type: 'string', format: 'date' },
+      {
+        valid: ['2024-01-31', '2024-02-29', '2000-02-29', '1999-12-31', '0000-02-29', '2023-04-30'],
+        invalid: ['2023-02-29', '1900-02-29', '2024-04-31', '2024-13-01', '2024-00-10', '2024-01-00', '24-01-01', '2024-1-01'],
+        samples: 200,
+      },
+    );
+    check(
+      { type: 'string', format: 'time' },
+      {
+        valid: ['00:00:00Z', '23:59:59+01:00', '12:30:45.123-05:30', '08:00:00.5Z'],
+        invalid: ['24:00:00Z', '12:60:00Z', '12:00:00', '1:00:00Z'],
+        samples: 100,
+      },
+    );
+    check(
+      { type: 'string', format: 'date-time' },
+      {
+        valid: ['2024-02-29T12:00:00Z', '1999-12-31T23:59:59.999+14:00'],
+        invalid: ['2024-02-30T12:00:00Z', '2024-02-29 12:00', '2024-02-29'],
+        samples: 100,
+      },
+    );
+    check(
+      { type: 'string', format: 'uuid' },
+      {
+        valid: ['123e4567-e89b-12d3-a456-426614174000', 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE'],
+        invalid: ['123e4567e89b12d3a456426614174000', '123e4567-e89b-12d3-a456-42661417400', 'g23e4567-e89b-12d3-a456-426614174000'],
+      },
+    );
   });
 });
 
@@ -608,13 +778,19 @@ describe('jsonSchemaToGbnf: number ranges', () => {
   });
 
   it('draft-04 boolean exclusiveMinimum/exclusiveMaximum', () => {
-    const { grammar } = check({ type: 'integer', minimum: 0, exclusiveMinimum: true, maximum: 10, exclusiveMaximum: true }, { ajv: false, valid: [1, 9], rejected: ['0', '10'] });
+    const { grammar } = check(
+      { type: 'integer', minimum: 0, exclusiveMinimum: true, maximum: 10, exclusiveMaximum: true },
+      { ajv: false, valid: [1, 9], rejected: ['0', '10'] },
+    );
     expect(matches(grammar, '5')).toBe(true);
     expect(errorOf({ type: 'integer', exclusiveMinimum: true })).toMatch(/needs minimum/);
   });
 
   it('number with integer-valued bounds', () => {
-    check({ type: 'number', minimum: 0, maximum: 1 }, { valid: [0, 0.5, 1, 0.999], invalid: [-0.1, 1.01, 2], accepted: ['1.000', '0.0'], rejected: ['1.0001', '-0.5', '1e-3'] });
+    check(
+      { type: 'number', minimum: 0, maximum: 1 },
+      { valid: [0, 0.5, 1, 0.999], invalid: [-0.1, 1.01, 2], accepted: ['1.000', '0.0'], rejected: ['1.0001', '-0.5', '1e-3'] },
+    );
     check({ type: 'number', exclusiveMinimum: 0 }, { valid: [0.001, 1, 12.5], invalid: [0, -1], rejected: ['0.0', '-0.1'] });
     check({ type: 'number', minimum: -2, exclusiveMaximum: 3 }, { valid: [-2, -1.5, 0, 2.999], invalid: [-2.01, 3, 3.5], accepted: ['-2.00'] });
     check({ type: 'number', maximum: -1 }, { valid: [-1, -1.5, -100], invalid: [-0.5, 0, 1] });
@@ -622,6 +798,18 @@ describe('jsonSchemaToGbnf: number ranges', () => {
     check({ type: 'number', minimum: 5, maximum: 5 }, { valid: [5], invalid: [5.5, 4.9], accepted: ['5.0'] });
     expect(errorOf({ type: 'number', minimum: 0.5 })).toMatch(/non-integer minimum\/maximum .*not supported/);
     expect(errorOf({ type: 'number', exclusiveMinimum: 1, maximum: 1 })).toMatch(/no value/);
+  });
+});
+
+describe('jsonSchemaToGbnf: numeric formats', () => {
+  it('int32, int64, float and double (as ajv-formats checks them)', () => {
+    check({ type: 'integer', format: 'int32' }, { valid: [0, 2147483647, -2147483648], invalid: [2147483648, -2147483649, 1.5] });
+    check({ type: 'number', format: 'int64' }, { valid: [0, -5, 9007199254740991], invalid: [1.5] });
+    check({ type: 'number', format: 'double', minimum: 0 }, { valid: [0, 1.5], invalid: [-1] });
+    check({ type: 'number', format: 'float' }, { valid: [1.25e10] });
+    check({ type: ['string', 'integer'], format: 'int32' }, { valid: ['any', 5], invalid: [2147483648] });
+    check({ enum: [1, 2.5, 3000000000], format: 'int32' }, { valid: [1], invalid: [2.5, 3000000000] });
+    expect(errorOf({ type: 'number', format: 'decimal' })).toMatch(/format "decimal" for numbers is not supported/);
   });
 });
 
@@ -694,12 +882,17 @@ describe('jsonSchemaToGbnf: unsupported and invalid schemas', () => {
     expect(errorOf({ type: 'array', items: false, minItems: 1 })).toMatch(/no value/);
     expect(errorOf({ anyOf: [false, { allOf: [{ type: 'null' }, { type: 'boolean' }] }] })).toMatch(/no value/);
     // Infinite recursion: no finite value.
-    expect(errorOf({ $defs: { N: { type: 'object', properties: { next: { $ref: '#/$defs/N' } }, required: ['next'] } }, $ref: '#/$defs/N' })).toMatch(/no finite JSON value/);
+    expect(errorOf({ $defs: { N: { type: 'object', properties: { next: { $ref: '#/$defs/N' } }, required: ['next'] } }, $ref: '#/$defs/N' })).toMatch(
+      /no finite JSON value/,
+    );
   });
 
   it('drops alternatives without finite values instead of letting generation loop', () => {
     const endless = { type: 'object', properties: { next: { $ref: '#/$defs/N' } }, required: ['next'] };
-    const { text } = check({ $defs: { N: endless }, type: 'array', items: { anyOf: [{ $ref: '#/$defs/N' }, { type: 'integer' }] } }, { valid: [[], [1, 2]], rejected: ['[{"next":'] });
+    const { text } = check(
+      { $defs: { N: endless }, type: 'array', items: { anyOf: [{ $ref: '#/$defs/N' }, { type: 'integer' }] } },
+      { valid: [[], [1, 2]], rejected: ['[{"next":'] },
+    );
     expect(text).not.toMatch(/next/);
     check({ $defs: { N: endless }, type: 'object', properties: { a: { $ref: '#/$defs/N' }, b: { type: 'null' } } }, { valid: [{}, { b: null }] });
   });
@@ -711,7 +904,24 @@ describe('jsonSchemaToGbnf: unsupported and invalid schemas', () => {
   });
 
   it('ignores annotations', () => {
-    check({ $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'https://example.com/x', title: 'T', description: 'D', default: 'x', examples: ['y'], deprecated: false, readOnly: true, writeOnly: false, $comment: 'c', 'x-vendor': { any: 1 }, type: 'string', contentMediaType: 'text/plain' }, { valid: ['a'] });
+    check(
+      {
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $id: 'https://example.com/x',
+        title: 'T',
+        description: 'D',
+        default: 'x',
+        examples: ['y'],
+        deprecated: false,
+        readOnly: true,
+        writeOnly: false,
+        $comment: 'c',
+        'x-vendor': { any: 1 },
+        type: 'string',
+        contentMediaType: 'text/plain',
+      },
+      { valid: ['a'] },
+    );
   });
 });
 
@@ -723,7 +933,11 @@ describe('jsonSchemaToGbnf: a realistic schema', () => {
         Address: {
           title: 'Address',
           type: 'object',
-          properties: { street: { type: 'string', minLength: 1, maxLength: 40 }, country: { type: 'string', pattern: '^[A-Z]{2}$' }, postcode: { anyOf: [{ type: 'string' }, { type: 'null' }], default: null } },
+          properties: {
+            street: { type: 'string', minLength: 1, maxLength: 40 },
+            country: { type: 'string', pattern: '^[A-Z]{2}$' },
+            postcode: { anyOf: [{ type: 'string' }, { type: 'null' }], default: null },
+          },
           required: ['street', 'country'],
           additionalProperties: false,
         },
@@ -747,10 +961,27 @@ describe('jsonSchemaToGbnf: a realistic schema', () => {
       properties: { users: { type: 'array', items: { $ref: '#/$defs/User' } }, generated: { type: 'string', format: 'date-time' } },
       required: ['users', 'generated'],
     };
-    const user = { id: '123e4567-e89b-12d3-a456-426614174000', name: 'Ann', role: 'admin', age: 41, score: 99.5, born: '1984-02-29', addresses: [{ street: 'Main 1', country: 'DE', postcode: null }], manager: null, tags: ['a'] };
+    const user = {
+      id: '123e4567-e89b-12d3-a456-426614174000',
+      name: 'Ann',
+      role: 'admin',
+      age: 41,
+      score: 99.5,
+      born: '1984-02-29',
+      addresses: [{ street: 'Main 1', country: 'DE', postcode: null }],
+      manager: null,
+      tags: ['a'],
+    };
     check(schema, {
-      valid: [{ users: [], generated: '2024-01-01T00:00:00Z' }, { users: [user, { id: user.id, name: 'Bob', role: 'guest', manager: user }], generated: '2024-01-01T00:00:00.5+02:00' }],
-      invalid: [{ users: [{ ...user, role: 'root' }], generated: '2024-01-01T00:00:00Z' }, { users: [{ ...user, age: 131 }], generated: '2024-01-01T00:00:00Z' }, { users: [], generated: 'yesterday' }],
+      valid: [
+        { users: [], generated: '2024-01-01T00:00:00Z' },
+        { users: [user, { id: user.id, name: 'Bob', role: 'guest', manager: user }], generated: '2024-01-01T00:00:00.5+02:00' },
+      ],
+      invalid: [
+        { users: [{ ...user, role: 'root' }], generated: '2024-01-01T00:00:00Z' },
+        { users: [{ ...user, age: 131 }], generated: '2024-01-01T00:00:00Z' },
+        { users: [], generated: 'yesterday' },
+      ],
       samples: 100,
     });
   });
@@ -759,9 +990,12 @@ describe('jsonSchemaToGbnf: a realistic schema', () => {
 describe('jsonSchemaToGbnf: random schemas', () => {
   /** A random schema from the supported subset. */
   function randomSchema(random: () => number, depth: number, defs: string[]): Record<string, unknown> {
-    const pick = <T,>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
     const int = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
-    const kinds = depth > 2 ? ['string', 'integer', 'number', 'boolean', 'null', 'enum', 'pattern'] : ['object', 'array', 'string', 'integer', 'number', 'anyOf', 'enum', 'object', 'array', 'ref', 'types', 'format', 'pattern', 'allOf'];
+    const kinds =
+      depth > 2
+        ? ['string', 'integer', 'number', 'boolean', 'null', 'enum', 'pattern']
+        : ['object', 'array', 'string', 'integer', 'number', 'anyOf', 'enum', 'object', 'array', 'ref', 'types', 'format', 'pattern', 'allOf'];
     const kind = pick(kinds);
     switch (kind) {
       case 'object': {
@@ -805,18 +1039,29 @@ describe('jsonSchemaToGbnf: random schemas', () => {
       case 'format':
         return { type: 'string', format: pick(['date', 'time', 'date-time', 'uuid']) };
       case 'types':
-        return { type: pick([['string', 'null'], ['integer', 'boolean'], ['array', 'null']]) };
+        return {
+          type: pick([
+            ['string', 'null'],
+            ['integer', 'boolean'],
+            ['array', 'null'],
+          ]),
+        };
       case 'anyOf':
         return { anyOf: [randomSchema(random, depth + 1, defs), randomSchema(random, depth + 1, defs)] };
       case 'allOf':
-        return { allOf: [{ type: 'object', properties: { a: randomSchema(random, depth + 2, defs) }, required: ['a'] }, { properties: { b: randomSchema(random, depth + 2, defs) } }] };
+        return {
+          allOf: [
+            { type: 'object', properties: { a: randomSchema(random, depth + 2, defs) }, required: ['a'] },
+            { properties: { b: randomSchema(random, depth + 2, defs) } },
+          ],
+        };
       default:
         return { $ref: `#/$defs/${pick(defs)}` };
     }
   }
 
   it('every generated document validates (300 random schemas)', () => {
-    const random = seededRandom(20240601);
+    const random = mulberry32(20240601);
     const defs = ['D0', 'D1'];
     let converted = 0;
     for (let i = 0; i < 300; i++) {
@@ -846,9 +1091,29 @@ describe('jsonSchemaToGbnf: random schemas', () => {
 
 describe('jsonSchemaToGbnf: exactness on random inputs', () => {
   it('pattern grammars accept exactly the strings RegExp matches', () => {
-    const random = seededRandom(7);
-    const pick = <T,>(items: T[]): T => items[Math.floor(random() * items.length)]!;
-    const atoms = ['a', 'b', '"', '\\\\', '\\.', '.', 'é', '😀', '\\n', '[ab]', '[^a]', '[^"\\\\]', '\\d', '\\w', '\\s', '\\S', '[a-c1]', '\\u00e9', '[\\u0000-\\u001f]'];
+    const random = mulberry32(7);
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+    const atoms = [
+      'a',
+      'b',
+      '"',
+      '\\\\',
+      '\\.',
+      '.',
+      'é',
+      '😀',
+      '\\n',
+      '[ab]',
+      '[^a]',
+      '[^"\\\\]',
+      '\\d',
+      '\\w',
+      '\\s',
+      '\\S',
+      '[a-c1]',
+      '\\u00e9',
+      '[\\u0000-\\u001f]',
+    ];
     const regex = (depth: number): string => {
       const parts: string[] = [];
       const n = 1 + Math.floor(random() * 3);
@@ -886,7 +1151,7 @@ describe('jsonSchemaToGbnf: exactness on random inputs', () => {
   });
 
   it('integer ranges accept exactly the integers in range', () => {
-    const random = seededRandom(8);
+    const random = mulberry32(8);
     for (let i = 0; i < 150; i++) {
       const scale = 10 ** Math.floor(random() * 5);
       const a = Math.round((random() - 0.5) * 2 * scale);
@@ -908,7 +1173,7 @@ describe('jsonSchemaToGbnf: exactness on random inputs', () => {
   });
 
   it('number ranges accept exactly the plain decimals in range', () => {
-    const random = seededRandom(9);
+    const random = mulberry32(9);
     for (let i = 0; i < 150; i++) {
       const scale = 10 ** Math.floor(random() * 4);
       const a = Math.round((random() - 0.5) * 2 * scale);
