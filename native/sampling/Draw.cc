@@ -31,7 +31,7 @@ class Distribution : public Draw {
     // Only the finite scores matter; after truncation they are few. Visit
     // them in id order so the draw does not depend on how they were found.
     finite_ = candidates.Of(scores);
-    std::sort(finite_.begin(), finite_.end());
+    if (!std::is_sorted(finite_.begin(), finite_.end())) std::sort(finite_.begin(), finite_.end());
     double max = -INFINITY;
     for (int32_t id : finite_) max = std::max(max, static_cast<double>(scores[id]));
     if (finite_.empty() || !std::isfinite(max)) return Argmax(scores, candidates);

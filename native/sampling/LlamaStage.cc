@@ -10,18 +10,28 @@ LlamaStage::LlamaStage(std::string name, llama_sampler* sampler, bool acceptProm
     : name_(std::move(name)), sampler_(sampler), acceptPrompt_(acceptPrompt) {}
 
 void LlamaStage::Apply(Scores& scores, const History& /*history*/, Candidates& candidates) {
-  const std::vector<int32_t>& ids = candidates.Of(scores);
-  buffer_.clear();
-  for (int32_t id : ids) buffer_.push_back({id, scores[id], 0.0f});
-  llama_token_data_array array{buffer_.data(), buffer_.size(), -1, false};
+  size_t n = 0;
+  buffer_.resize(scores.size());
+  candidates.ForEach(scores, [&](int32_t id) {
+    llama_token_data& d = buffer_[n++];
+    d.id = id;
+    d.logit = scores[id];
+    d.p = 0.0f;
+  });
+  llama_token_data_array array{buffer_.data(), n, -1, false};
   llama_sampler_apply(sampler_.get(), &array);
-  std::vector<int32_t> kept;
-  kept.reserve(array.size);
+  if (array.size == n && array.data == buffer_.data()) {
+    // Nothing cut from the array (penalties, grammar, DRY, logit bias...):
+    // write every logit back, -inf included; the candidate list stays valid.
+    for (size_t i = 0; i < n; i++) scores[array.data[i].id] = array.data[i].logit;
+    return;
+  }
+  kept_.clear();
   for (size_t i = 0; i < array.size; i++) {
     scores[array.data[i].id] = array.data[i].logit;
-    if (array.data[i].logit != -INFINITY) kept.push_back(array.data[i].id);
+    if (array.data[i].logit != -INFINITY) kept_.push_back(array.data[i].id);
   }
-  candidates.Set(std::move(kept));  // what the sampler dropped becomes -inf (Candidates::Materialize)
+  candidates.Set(kept_);  // what the sampler cut becomes -inf (Candidates::Materialize)
 }
 
 void LlamaStage::Accept(llama_token token, bool isPrompt) {

@@ -29,6 +29,7 @@ class LlamaStage : public Stage {
   std::unique_ptr<llama_sampler, Free> sampler_;
   bool acceptPrompt_;
   std::vector<llama_token_data> buffer_;
+  std::vector<int32_t> kept_;
 };
 
 }  // namespace lg::sampling

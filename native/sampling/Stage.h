@@ -46,6 +46,7 @@ class Candidates {
     known_ = true;
   }
   void Forget() { known_ = false; }
+  bool known() const { return known_; }
   // Writes -inf over every score outside the list, making `scores` dense again.
   void Materialize(Scores& scores) const;
 

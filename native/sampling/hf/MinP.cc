@@ -19,8 +19,12 @@ class MinPStage : public Stage {
     float max = -INFINITY;
     for (int32_t id : ids) max = std::max(max, scores[id]);
     const float keep = minKeep_ > 1 ? KthLargest(scores, ids, minKeep_) : max;
+    // p / p_max < min_p  <=>  s < max + log(min_p); exp() only near that cut, for exactness.
+    const double cut = static_cast<double>(max) + std::log(static_cast<double>(p_));
     for (int32_t id : ids) {
-      if (scores[id] < keep && std::exp(static_cast<double>(scores[id]) - max) < p_) scores[id] = -INFINITY;
+      const double s = scores[id];
+      if (scores[id] >= keep || s > cut + 1e-6) continue;
+      if (s < cut - 1e-6 || std::exp(s - max) < p_) scores[id] = -INFINITY;
     }
   }
 

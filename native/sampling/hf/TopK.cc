@@ -14,6 +14,45 @@ namespace {
 // equal to the top when seen (rejected or evicted) may tie with the final
 // threshold, so they are kept aside and checked at the end.
 class TopKStage : public Stage {
+  using Entry = std::pair<float, int32_t>;
+  static bool Greater(const Entry& a, const Entry& b) { return a.first > b.first; }
+
+  // Collects the ids scoring at least the k-th largest finite score among
+  // ids idAt(0..count); false when fewer than k are finite (nothing goes).
+  template <typename IdAt>
+  static bool Select(const Scores& scores, size_t k, size_t count, IdAt idAt, std::vector<int32_t>& kept) {
+    std::vector<Entry> heap;
+    heap.reserve(k);
+    size_t i = 0;
+    for (; i < count && heap.size() < k; i++) {
+      const int32_t id = idAt(i);
+      if (scores[id] != -INFINITY) heap.emplace_back(scores[id], id);
+    }
+    if (heap.size() < k) return false;
+    std::make_heap(heap.begin(), heap.end(), Greater);
+    std::vector<int32_t> maybeTied;  // equal to the heap's top when seen: may tie with the final threshold
+    float min = heap.front().first;
+    for (; i < count; i++) {
+      const int32_t id = idAt(i);
+      const float s = scores[id];
+      if (s < min) continue;  // the common case: one comparison per token
+      if (s == min) {
+        maybeTied.push_back(id);
+        continue;
+      }
+      std::pop_heap(heap.begin(), heap.end(), Greater);
+      maybeTied.push_back(heap.back().second);
+      heap.back() = {s, id};
+      std::push_heap(heap.begin(), heap.end(), Greater);
+      min = heap.front().first;
+    }
+    kept.reserve(heap.size() + maybeTied.size());
+    for (const Entry& e : heap) kept.push_back(e.second);
+    for (int32_t id : maybeTied)
+      if (scores[id] == min) kept.push_back(id);
+    return true;
+  }
+
  public:
   TopKStage(size_t k, size_t minKeep) : k_(std::max(k, minKeep)) {}
   const char* Name() const override { return "TopKLogitsWarper"; }
@@ -21,32 +60,13 @@ class TopKStage : public Stage {
   void Apply(Scores& scores, const History&, Candidates& candidates) override {
     const size_t k = std::min(k_, scores.size());
     if (k == 0) return;
-    using Entry = std::pair<float, int32_t>;
-    auto greater = [](const Entry& a, const Entry& b) { return a.first > b.first; };
-    std::vector<Entry> heap;
-    heap.reserve(k);
-    std::vector<int32_t> maybeTied;
-    candidates.ForEach(scores, [&](int32_t id) {
-      const float s = scores[id];
-      if (heap.size() < k) {
-        heap.emplace_back(s, id);
-        std::push_heap(heap.begin(), heap.end(), greater);
-      } else if (s > heap.front().first) {
-        std::pop_heap(heap.begin(), heap.end(), greater);
-        maybeTied.push_back(heap.back().second);
-        heap.back() = {s, id};
-        std::push_heap(heap.begin(), heap.end(), greater);
-      } else if (s == heap.front().first) {
-        maybeTied.push_back(id);
-      }
-    });
-    if (heap.size() < k) return;  // fewer than k finite scores: the k-th is -inf, nothing goes
-    const float threshold = heap.front().first;
     std::vector<int32_t> kept;
-    kept.reserve(heap.size() + maybeTied.size());
-    for (const Entry& e : heap) kept.push_back(e.second);
-    for (int32_t id : maybeTied)
-      if (scores[id] == threshold) kept.push_back(id);
+    if (candidates.known()) {
+      const std::vector<int32_t>& ids = candidates.Of(scores);
+      if (!Select(scores, k, ids.size(), [&](size_t i) { return ids[i]; }, kept)) return;
+    } else {
+      if (!Select(scores, k, scores.size(), [](size_t i) { return static_cast<int32_t>(i); }, kept)) return;
+    }
     candidates.Set(std::move(kept));  // the rest become -inf (Candidates::Materialize)
   }
 
