@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <queue>
+#include <type_traits>
 
 namespace lg::sampling::hf {
 namespace {
@@ -13,6 +13,13 @@ namespace {
 // with the heap's top, so this costs about one comparison per token. Scores
 // equal to the top when seen (rejected or evicted) may tie with the final
 // threshold, so they are kept aside and checked at the end.
+// The id source of a dense pass (ids 0..n-1, scores read in order).
+struct DenseIds {
+  int32_t operator()(size_t i) const { return static_cast<int32_t>(i); }
+};
+template <typename IdAt>
+constexpr bool kDense = std::is_same_v<IdAt, DenseIds>;
+
 class TopKStage : public Stage {
   using Entry = std::pair<float, int32_t>;
   static bool Greater(const Entry& a, const Entry& b) { return a.first > b.first; }
@@ -32,20 +39,32 @@ class TopKStage : public Stage {
     std::make_heap(heap.begin(), heap.end(), Greater);
     std::vector<int32_t> maybeTied;  // equal to the heap's top when seen: may tie with the final threshold
     float min = heap.front().first;
-    for (; i < count; i++) {
-      const int32_t id = idAt(i);
+    auto visit = [&](size_t at) {
+      const int32_t id = idAt(at);
       const float s = scores[id];
-      if (s < min) continue;  // the common case: one comparison per token
+      if (s < min) return;  // the common case: one comparison per token
       if (s == min) {
         maybeTied.push_back(id);
-        continue;
+        return;
       }
       std::pop_heap(heap.begin(), heap.end(), Greater);
       maybeTied.push_back(heap.back().second);
       heap.back() = {s, id};
       std::push_heap(heap.begin(), heap.end(), Greater);
       min = heap.front().first;
+    };
+    if constexpr (kDense<IdAt>) {
+      // Blocks of 16: one vectorisable max decides whether any token of the block matters.
+      constexpr size_t kBlock = 16;
+      for (; i % kBlock != 0 && i < count; i++) visit(i);
+      for (; i + kBlock <= count; i += kBlock) {
+        float blockMax = scores[i];
+        for (size_t j = 1; j < kBlock; j++) blockMax = std::max(blockMax, scores[i + j]);
+        if (blockMax < min) continue;
+        for (size_t j = 0; j < kBlock; j++) visit(i + j);
+      }
     }
+    for (; i < count; i++) visit(i);
     kept.reserve(heap.size() + maybeTied.size());
     for (const Entry& e : heap) kept.push_back(e.second);
     for (int32_t id : maybeTied)
@@ -65,7 +84,7 @@ class TopKStage : public Stage {
       const std::vector<int32_t>& ids = candidates.Of(scores);
       if (!Select(scores, k, ids.size(), [&](size_t i) { return ids[i]; }, kept)) return;
     } else {
-      if (!Select(scores, k, scores.size(), [](size_t i) { return static_cast<int32_t>(i); }, kept)) return;
+      if (!Select(scores, k, scores.size(), DenseIds{}, kept)) return;
     }
     candidates.Set(std::move(kept));  // the rest become -inf (Candidates::Materialize)
   }
