@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { loadModel, nativeModelOf, type Model } from '../lib/model';
 import { native, type NativeModel } from '../lib/native';
 import { planChain, type ChainPlan, type PlanValues } from '../lib/sampling/plan';
+import { mulberry32 } from '../test/support/random';
 
 const ROOT = resolve(__dirname, '..');
 const MODELS = join(ROOT, 'vendor', 'llama.cpp', 'models');
@@ -98,24 +99,12 @@ function configs(grammar: string): Row[] {
   ];
 }
 
-/** mulberry32: small seeded PRNG, so every run sees the same logits. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * normal(0, 3) logits (Box-Muller), plus 16 peaked tokens 8..20 above the mean
  * so the truncation samplers keep a realistic handful (top-p 0.95 keeps ~10).
  */
 function makeLogits(size: number, seed: number): Float32Array {
-  const rand = prng(seed);
+  const rand = mulberry32(seed); // seeded, so every run sees the same logits
   const logits = new Float32Array(size);
   for (let i = 0; i < size; i += 2) {
     const u = Math.max(rand(), 1e-12);
