@@ -109,6 +109,28 @@ function errorOf(schema: object | boolean, options?: JsonSchemaToGbnfOptions): s
   throw new Error(`expected ${JSON.stringify(schema)} to be rejected`);
 }
 
+
+/** A `type` schema with random (exclusive) bounds a <= b around 0, at a random power-of-ten scale. */
+function randomRangeSchema(random: () => number, type: 'integer' | 'number', maxExponent: number) {
+  const scale = 10 ** Math.floor(random() * maxExponent);
+  const a = Math.round((random() - 0.5) * 2 * scale);
+  const b = a + Math.floor(random() * scale * 2);
+  const schema: Record<string, unknown> = { type };
+  if (random() < 0.8) schema[random() < 0.5 ? 'minimum' : 'exclusiveMinimum'] = a;
+  if (random() < 0.8) schema[random() < 0.5 ? 'maximum' : 'exclusiveMaximum'] = b;
+  return { schema, a, b, scale };
+}
+
+/** The parsed grammar of `schema`, or undefined when the converter says no value satisfies it. */
+function grammarUnlessUnsatisfiable(schema: Record<string, unknown>): Gbnf | undefined {
+  try {
+    return parseGbnf(jsonSchemaToGbnf(schema));
+  } catch (err) {
+    expect((err as Error).message).toMatch(/no value/);
+    return undefined;
+  }
+}
+
 describe('jsonSchemaToGbnf: output', () => {
   it('starts with root, uses only llama.cpp rule names, and ends with a newline', () => {
     const text = jsonSchemaToGbnf({ type: 'object', properties: { 'a b': { type: 'string' }, ünï: { type: 'integer' } } });
@@ -1153,19 +1175,9 @@ describe('jsonSchemaToGbnf: exactness on random inputs', () => {
   it('integer ranges accept exactly the integers in range', () => {
     const random = mulberry32(8);
     for (let i = 0; i < 150; i++) {
-      const scale = 10 ** Math.floor(random() * 5);
-      const a = Math.round((random() - 0.5) * 2 * scale);
-      const b = a + Math.floor(random() * scale * 2);
-      const schema: Record<string, unknown> = { type: 'integer' };
-      if (random() < 0.8) schema[random() < 0.5 ? 'minimum' : 'exclusiveMinimum'] = a;
-      if (random() < 0.8) schema[random() < 0.5 ? 'maximum' : 'exclusiveMaximum'] = b;
-      let grammar: Gbnf;
-      try {
-        grammar = parseGbnf(jsonSchemaToGbnf(schema));
-      } catch (err) {
-        expect((err as Error).message).toMatch(/no value/);
-        continue;
-      }
+      const { schema, a, b, scale } = randomRangeSchema(random, 'integer', 5);
+      const grammar = grammarUnlessUnsatisfiable(schema);
+      if (!grammar) continue;
       const validate = ajv2020.compile(schema);
       const probes = [a - 1, a, a + 1, b - 1, b, b + 1, 0, -1, 1, ...Array.from({ length: 40 }, () => Math.round((random() - 0.5) * 4 * scale))];
       for (const n of probes) expect(matches(grammar, String(n)), `${JSON.stringify(schema)} on ${n}`).toBe(validate(n));
@@ -1175,19 +1187,9 @@ describe('jsonSchemaToGbnf: exactness on random inputs', () => {
   it('number ranges accept exactly the plain decimals in range', () => {
     const random = mulberry32(9);
     for (let i = 0; i < 150; i++) {
-      const scale = 10 ** Math.floor(random() * 4);
-      const a = Math.round((random() - 0.5) * 2 * scale);
-      const b = a + Math.floor(random() * scale * 2);
-      const schema: Record<string, unknown> = { type: 'number' };
-      if (random() < 0.8) schema[random() < 0.5 ? 'minimum' : 'exclusiveMinimum'] = a;
-      if (random() < 0.8) schema[random() < 0.5 ? 'maximum' : 'exclusiveMaximum'] = b;
-      let grammar: Gbnf;
-      try {
-        grammar = parseGbnf(jsonSchemaToGbnf(schema));
-      } catch (err) {
-        expect((err as Error).message).toMatch(/no value/);
-        continue;
-      }
+      const { schema, a, b, scale } = randomRangeSchema(random, 'number', 4);
+      const grammar = grammarUnlessUnsatisfiable(schema);
+      if (!grammar) continue;
       const validate = ajv2020.compile(schema);
       const near = (x: number): number[] => [x, x - 1, x + 1, x - 0.5, x + 0.5, x - 0.001, x + 0.001, x - 1e-9, x + 1e-9];
       const probes = [...near(a), ...near(b), 0, ...Array.from({ length: 40 }, () => Math.round((random() - 0.5) * 4 * scale * 1000) / 1000)];
