@@ -57,6 +57,7 @@ export type {
   JsonSchema,
 } from './config';
 export { jsonSchemaToGbnf } from './grammar';
+export type { JsonSchemaToGbnfOptions } from './grammar';
 export { createSampler, processLogits, sample, Sampler } from './sampling';
 export type { CreateSamplerOptions, OneShotOptions, LogitsHook, SampleOptions, ChainPlan, StageDescriptor } from './sampling';
 export { readGgufHeader } from './gguf/reader';
