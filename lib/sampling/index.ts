@@ -68,12 +68,7 @@ export function processLogits(
   config: GenerationConfigInput | ResolvedGenerationConfig = {},
   options: OneShotOptions = {},
 ): Float32Array {
-  const sampler = createSampler(config, { vocabSize: logits.length, ...options, inputIds });
-  try {
-    return sampler.process(logits);
-  } finally {
-    sampler.dispose();
-  }
+  return withSampler(logits, inputIds, config, options, (sampler) => sampler.process(logits));
 }
 
 /** Processes `logits` like {@link processLogits}, then draws one token (argmax when `do_sample` is false). */
@@ -83,9 +78,20 @@ export function sample(
   config: GenerationConfigInput | ResolvedGenerationConfig = {},
   options: OneShotOptions = {},
 ): number {
+  return withSampler(logits, inputIds, config, options, (sampler) => sampler.sample(logits, { accept: false }));
+}
+
+/** Runs `use` on a sampler made for one call, then frees it. */
+function withSampler<T>(
+  logits: Float32Array,
+  inputIds: ArrayLike<number>,
+  config: GenerationConfigInput | ResolvedGenerationConfig,
+  options: OneShotOptions,
+  use: (sampler: Sampler) => T,
+): T {
   const sampler = createSampler(config, { vocabSize: logits.length, ...options, inputIds });
   try {
-    return sampler.sample(logits, { accept: false });
+    return use(sampler);
   } finally {
     sampler.dispose();
   }
