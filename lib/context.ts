@@ -1,10 +1,16 @@
 /** An inference context: evaluation, the KV cache per sequence, saved state. */
-import * as os from 'node:os';
 import { runAbortable } from './abort';
+import { isResolvedConfig, modelConfigLayer, resolveConfig, type GenerationConfigInput, type ResolvedGenerationConfig } from './config';
+import { Generation } from './generation/generation';
+import { promptTokens } from './generation/prompt';
+import { buildRequest } from './generation/request';
+import { SequencePool } from './generation/sequencePool';
+import type { GenerateOptions, GenerationInput } from './generation/types';
 import { LlamaError, invalidArgument, withCallSite } from './errors';
 import type { Model } from './model';
 import type { NativeContext, NativeContextOptions, NativeContextStats } from './native';
 import { OperationQueue } from './operationQueue';
+import { physicalCoreCount } from './system';
 import { toTokenArray, type Tokens } from './tokens';
 
 /** KV cache element types llama.cpp accepts. Quantised V caches need flash attention. */
@@ -22,7 +28,7 @@ export interface ContextOptions {
   ubatchSize?: number;
   /** Independent sequences (conversations) sharing the KV cache (default 1). */
   sequences?: number;
-  /** CPU threads for generation (default: all available cores). */
+  /** CPU threads for generation (default: the physical cores, hyper-threads not counted). */
   threads?: number;
   /** CPU threads for prompt processing (default: `threads`). */
   threadsBatch?: number;
@@ -93,7 +99,7 @@ export function resolveContextOptions(options: ContextOptions, trainContextSize:
   const batchSize = integerOption(options.batchSize, 'batchSize', Math.min(512, contextSize), 1, 1 << 24);
   const ubatchSize = integerOption(options.ubatchSize, 'ubatchSize', Math.min(512, batchSize), 1, batchSize);
   const sequences = integerOption(options.sequences, 'sequences', 1, 1, 256);
-  const threads = integerOption(options.threads, 'threads', os.availableParallelism(), 1, 512);
+  const threads = integerOption(options.threads, 'threads', physicalCoreCount(), 1, 512);
   const threadsBatch = integerOption(options.threadsBatch, 'threadsBatch', threads, 1, 512);
   const threadPoll = integerOption(options.threadPolling, 'threadPolling', 50, 0, 100);
   const fa = options.flashAttention;
@@ -155,6 +161,7 @@ export class Context {
 
   readonly #native: NativeContext;
   readonly #queue = new OperationQueue();
+  readonly #pool: SequencePool;
   readonly #onDispose: () => void;
 
   /** Not for direct use: contexts come from {@link Model.createContext}. */
@@ -173,6 +180,7 @@ export class Context {
     this.unifiedKvCache = info.unifiedKvCache;
     this.flashAttention = options.flashAttention;
     this.kvCacheType = Object.freeze({ k: options.typeK as KvCacheType, v: options.typeV as KvCacheType });
+    this.#pool = new SequencePool(info.sequences);
   }
 
   /** Whether {@link Context.dispose} has been called (directly or by the model). */
@@ -183,6 +191,72 @@ export class Context {
   /** Number of operations queued or running on this context. */
   get pendingOperations(): number {
     return this.#queue.size;
+  }
+
+  /**
+   * Generates from `input` (text, token ids, or chat `messages` rendered with
+   * the model's chat template) with a transformers-style `config` (over the
+   * model's GGUF sampling defaults), in the native decode loop. Returns at
+   * once: iterate the {@link Generation} for chunks as they come, or await
+   * its `result`.
+   *
+   * Several generations on one context (created with `sequences > 1`) run
+   * together, batched into one decode per step; more than `sequences` wait
+   * their turn in call order. A new generation on a sequence reuses the
+   * cached prefix it shares with what the sequence holds (multi-turn chat does
+   * not evaluate the history again). KV-cache operations called meanwhile
+   * (`evaluate`, `clear`...) wait until running generations end.
+   *
+   * Throws at once, before anything runs: `INVALID_ARGUMENT` (config, input,
+   * options), `NOT_IMPLEMENTED` (beam search...), `CONTEXT_OVERFLOW` (the
+   * prompt does not fit a sequence), `DISPOSED`.
+   */
+  generate(input: GenerationInput, config: GenerationConfigInput | ResolvedGenerationConfig = {}, options: GenerateOptions = {}): Generation {
+    if (this.#native.isDisposed()) throw new LlamaError('DISPOSED', 'the context has been disposed');
+    if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object');
+    const resolved = isResolvedConfig(config) ? config : resolveConfig(modelConfigLayer(this.model.samplingMetadata), config);
+    const prompt = promptTokens(this.model, input, options);
+    const count = resolved.values.num_return_sequences;
+    if (count > this.sequences) {
+      throw invalidArgument(`num_return_sequences (${count}) needs a context with at least ${count} sequences (this one has ${this.sequences})`);
+    }
+    const fixed = options.sequence;
+    if (fixed !== undefined && (!Number.isInteger(fixed) || fixed < 0 || fixed >= this.sequences)) {
+      throw invalidArgument(`sequence must be an integer in [0, ${this.sequences - 1}], got ${String(fixed)}`);
+    }
+    if (prompt.length > this.sequenceContextSize) {
+      throw new LlamaError('CONTEXT_OVERFLOW', `the prompt has ${prompt.length} tokens; a sequence of this context holds at most ${this.sequenceContextSize}`);
+    }
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalidArgument('onProgress must be a function');
+    const signal = options.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgument('signal must be an AbortSignal');
+    const request = buildRequest(this.model, resolved, prompt, Array.from({ length: count }, (_, i) => i), 0, options);
+    const generation = new Generation(resolved, options.onProgress, request.queueCapacity);
+
+    const onAbort = (): void => generation.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) generation.abort();
+    void generation.whenDone().then(() => signal?.removeEventListener('abort', onAbort));
+
+    this.#queue
+      .run(async () => {
+        if (this.#native.isDisposed()) throw new LlamaError('DISPOSED', 'the context has been disposed');
+        const { lease, cancel } = this.#pool.acquire(count, prompt, fixed);
+        generation.waitingFor(cancel);
+        const { sequences, keep } = await lease;
+        let handle;
+        try {
+          request.keep = keep;
+          request.outputs.forEach((output, i) => (output.sequence = sequences[i]));
+          handle = this.#native.generate(request, () => generation.readable());
+        } catch (err) {
+          this.#pool.release(sequences, sequences.map(() => null));
+          throw err;
+        }
+        generation.started({ handle, sequences, prompt, release: (cached) => this.#pool.release(sequences, cached) });
+      })
+      .catch((err: unknown) => generation.failedToStart(err instanceof Error ? err : new LlamaError('INTERNAL', String(err))));
+    return generation;
   }
 
   /**
@@ -197,19 +271,26 @@ export class Context {
     const ids = toTokenArray(tokens);
     const sequence = options.sequence ?? 0;
     const logits = options.logits ?? 'last';
-    return this.#enqueue(() =>
-      runAbortable(() => this.#native.evaluate(ids, sequence, logits), options.signal, 'evaluation'),
-    );
+    return this.#enqueue(() => {
+      this.#pool.invalidate(sequence);
+      return runAbortable(() => this.#native.evaluate(ids, sequence, logits), options.signal, 'evaluation');
+    });
   }
 
   /** Empties every sequence. */
   async clear(): Promise<void> {
-    return this.#enqueue(() => this.#native.clearAll());
+    return this.#enqueue(() => {
+      this.#native.clearAll();
+      this.#pool.markEmpty();
+    });
   }
 
   /** Empties one sequence. */
   async clearSequence(sequence: number): Promise<void> {
-    return this.#enqueue(() => this.#native.clearSequence(sequence));
+    return this.#enqueue(() => {
+      this.#native.clearSequence(sequence);
+      this.#pool.markEmpty(sequence);
+    });
   }
 
   /**
@@ -218,7 +299,7 @@ export class Context {
    */
   async removeTokens(sequence: number, start: number, end?: number): Promise<void> {
     checkRange(start, end);
-    return this.#enqueue(() => this.#native.removeTokens(sequence, start, end));
+    return this.#enqueue(() => this.#changing(sequence, () => this.#native.removeTokens(sequence, start, end)));
   }
 
   /**
@@ -229,12 +310,12 @@ export class Context {
    */
   async copySequence(source: number, destination: number, range: PositionRange = {}): Promise<void> {
     checkRange(range.start, range.end);
-    return this.#enqueue(() => this.#native.copySequence(source, destination, range.start, range.end));
+    return this.#enqueue(() => this.#changing(destination, () => this.#native.copySequence(source, destination, range.start, range.end)));
   }
 
   /** Removes every sequence but `sequence`. */
   async keepSequence(sequence: number): Promise<void> {
-    return this.#enqueue(() => this.#native.keepSequence(sequence));
+    return this.#enqueue(() => this.#changing(undefined, () => this.#native.keepSequence(sequence)));
   }
 
   /**
@@ -243,7 +324,7 @@ export class Context {
    */
   async shiftPositions(sequence: number, delta: number, range: PositionRange = {}): Promise<void> {
     checkRange(range.start, range.end);
-    return this.#enqueue(() => this.#native.shiftPositions(sequence, range.start, range.end, delta));
+    return this.#enqueue(() => this.#changing(sequence, () => this.#native.shiftPositions(sequence, range.start, range.end, delta)));
   }
 
   /** The positions `sequence` holds, or `null` when it is empty. */
@@ -270,12 +351,12 @@ export class Context {
   async loadState(state: Buffer | Uint8Array, options: { sequence?: number } = {}): Promise<void> {
     if (!(state instanceof Uint8Array)) throw invalidArgument('state must be a Buffer or Uint8Array');
     const buffer = Buffer.isBuffer(state) ? state : Buffer.from(state.buffer, state.byteOffset, state.byteLength);
-    await this.#enqueue(() => this.#native.loadState(options.sequence, buffer));
+    await this.#enqueue(() => this.#changing(options.sequence, () => this.#native.loadState(options.sequence, buffer)));
   }
 
   /** Restores a state written by {@link Context.saveStateToFile}; resolves with the tokens stored with it. */
   async loadStateFromFile(path: string, options: { sequence?: number } = {}): Promise<Int32Array> {
-    const tokens = await this.#enqueue(() => this.#native.loadState(options.sequence, checkPath(path)));
+    const tokens = await this.#enqueue(() => this.#changing(options.sequence, () => this.#native.loadState(options.sequence, checkPath(path))));
     return tokens as Int32Array;
   }
 
@@ -291,7 +372,8 @@ export class Context {
    */
   dispose(): void {
     if (this.#native.isDisposed()) return;
-    this.#native.dispose();
+    this.#native.dispose(); // running generations end with DISPOSED
+    this.#pool.close(new LlamaError('DISPOSED', 'the context was disposed before the generation started'));
     this.#onDispose();
   }
 
@@ -311,11 +393,24 @@ export class Context {
     return this.disposeAsync();
   }
 
+  /** Queues an operation that needs the whole context: it runs once the generations started before it have ended. */
   #enqueue<T>(operation: () => T | Promise<T>): Promise<T> {
     if (this.#native.isDisposed()) {
       return Promise.reject(new LlamaError('DISPOSED', 'the context has been disposed'));
     }
-    return withCallSite(() => this.#queue.run(operation));
+    return withCallSite(() =>
+      this.#queue.run(async () => {
+        await this.#pool.idle();
+        if (this.#native.isDisposed()) throw new LlamaError('DISPOSED', 'the context has been disposed');
+        return operation();
+      }),
+    );
+  }
+
+  /** Runs `change`, then forgets what `sequence` (all when undefined) caches, for prefix reuse. */
+  async #changing<T>(sequence: number | undefined, change: () => T | Promise<T>): Promise<T> {
+    this.#pool.invalidate(sequence);
+    return change();
   }
 }
 

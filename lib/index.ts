@@ -5,7 +5,9 @@
  * import { loadModel } from 'llama-generate';
  * const model = await loadModel('model.gguf');
  * const context = await model.createContext();
- * const logits = await context.evaluate(model.tokenize('Once upon a time'));
+ * for await (const chunk of context.generate('Once upon a time', { max_new_tokens: 50 })) {
+ *   process.stdout.write(chunk.text);
+ * }
  * ```
  * @packageDocumentation
  */
@@ -27,6 +29,21 @@ export type {
   SequencePositions,
 } from './context';
 export type { Tokens } from './tokens';
+export { Generation } from './generation/generation';
+export type {
+  ChatMessage,
+  FinishReason,
+  GenerateOptions,
+  GenerationChunk,
+  GenerationInput,
+  GenerationOutput,
+  GenerationResult,
+  GenerationTimings,
+  GenerationUsage,
+  PromptProgress,
+  TokenLogprob,
+} from './generation/types';
+export { physicalCoreCount } from './system';
 export { LlamaError, ErrorCodes, isLlamaError } from './errors';
 export type { ErrorCode } from './errors';
 export { listDevices, systemInfo } from './devices';

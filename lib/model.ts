@@ -1,6 +1,9 @@
 /** Loading a GGUF model and using its tokenizer. */
 import { runAbortable } from './abort';
+import { isResolvedConfig, type GenerationConfigInput, type ResolvedGenerationConfig } from './config';
 import { Context, resolveContextOptions, type ContextOptions } from './context';
+import { applyChatTemplate } from './generation/prompt';
+import type { ChatMessage, GenerateOptions, GenerationInput, GenerationResult } from './generation/types';
 import { LlamaError, invalidArgument, withCallSite } from './errors';
 import { readGgufHeader } from './gguf/reader';
 import type { GgufValue } from './gguf/types';
@@ -156,6 +159,8 @@ export class Model {
   readonly addsEos: boolean;
   /** The chat template (Jinja) stored in the file, if any. */
   readonly chatTemplate: string | undefined;
+  /** Every end-of-generation token of the vocabulary (EOS, EOT, `<|im_end|>`...): where generation stops by default. */
+  readonly eogTokens: readonly number[];
   /** Recommended sampling settings from `general.sampling.*`. */
   readonly samplingMetadata: Readonly<ModelSamplingMetadata>;
   /** Loaded with `vocabOnly`: tokenizer only. */
@@ -185,6 +190,7 @@ export class Model {
     this.addsBos = info.addBos;
     this.addsEos = info.addEos;
     this.chatTemplate = info.chatTemplate ?? undefined;
+    this.eogTokens = Object.freeze([...info.eogTokens]);
     this.samplingMetadata = Object.freeze(parseSamplingMetadata(info.samplingMetadata));
     this.vocabOnly = vocabOnly;
   }
@@ -236,6 +242,38 @@ export class Model {
       this.#contexts.add(context);
       return context;
     });
+  }
+
+  /**
+   * One-shot generation: creates a context (`options.context`, with enough
+   * sequences for `num_return_sequences`), generates, disposes the context,
+   * and resolves with the result. For several calls, create a context once
+   * and use {@link Context.generate}: it reuses the cached prompt prefix.
+   */
+  async generateText(
+    input: GenerationInput,
+    config: GenerationConfigInput | ResolvedGenerationConfig = {},
+    options: GenerateOptions & { context?: ContextOptions } = {},
+  ): Promise<GenerationResult> {
+    const { context: contextOptions, ...generateOptions } = options;
+    const n = isResolvedConfig(config) ? config.values.num_return_sequences : (config.num_return_sequences ?? config.n ?? 1);
+    const context = await this.createContext({ sequences: Math.max(1, Number(n) || 1), ...contextOptions });
+    try {
+      return await context.generate(input, config, generateOptions).result;
+    } finally {
+      context.dispose();
+    }
+  }
+
+  /**
+   * Renders chat messages with the model's chat template (or
+   * `options.chatTemplate`), as {@link Context.generate} does for chat input.
+   * Throws `INVALID_ARGUMENT` when there is no template, `UNSUPPORTED` when
+   * llama.cpp's built-in template support does not recognise it.
+   */
+  applyChatTemplate(messages: readonly ChatMessage[], options: { chatTemplate?: string; addGenerationPrompt?: boolean } = {}): string {
+    if (!Array.isArray(messages)) throw invalidArgument('messages must be an array');
+    return applyChatTemplate(this, messages, options);
   }
 
   /** Contexts created from this model and not yet disposed. */

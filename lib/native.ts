@@ -39,6 +39,7 @@ export interface NativeModelInfo {
   addBos: boolean;
   addEos: boolean;
   chatTemplate: string | null;
+  eogTokens: Int32Array;
   specialTokens: Record<'bos' | 'eos' | 'eot' | 'sep' | 'nl' | 'pad' | 'fimPrefix' | 'fimSuffix' | 'fimMiddle', number | null>;
   samplingMetadata: Record<string, string>;
 }
@@ -101,6 +102,7 @@ export interface NativeContext {
   saveState(sequence: number | undefined, path: string | undefined, tokens: Int32Array | number[] | undefined): Promise<Buffer | undefined>;
   loadState(sequence: number | undefined, source: string | Buffer): Promise<Int32Array | undefined>;
   stats(): NativeContextStats;
+  generate(request: NativeGenerateRequest, onReadable: () => void): NativeGeneration;
   dispose(): void;
   isDisposed(): boolean;
 }
@@ -124,6 +126,63 @@ export interface NativeSystemInfo {
 }
 
 /** A sampler chain (native/Sampler.cc). */
+/** One generate() call as native/Generation.cc parses it. */
+export interface NativeGenerateRequest {
+  prompt: Int32Array | number[];
+  /** Leading prompt tokens already cached in outputs[0].sequence. */
+  keep: number;
+  outputs: Array<{ sequence: number; plan: object }>;
+  eos: Int32Array | number[];
+  stopStrings: string[];
+  includeStopString: boolean;
+  maxNewTokens: number;
+  maxTimeMs?: number;
+  topLogprobs: number;
+  outputScores: boolean;
+  outputLogits: boolean;
+  useCache: boolean;
+  contextShiftKeep: number;
+  queueCapacity: number;
+  special: boolean;
+}
+
+export interface NativeTokenLogprob {
+  token: number;
+  logprob: number;
+  top: Array<{ token: number; logprob: number }>;
+}
+
+export interface NativeChunk {
+  index: number;
+  tokens: Int32Array;
+  text: string;
+  logprobs?: NativeTokenLogprob[];
+  scores?: Float32Array[];
+  logits?: Float32Array[];
+}
+
+export interface NativeOutputEnd {
+  index: number;
+  finishReason: 'eos' | 'stop_string' | 'length' | 'max_time' | 'abort' | 'error';
+  stopString?: string;
+  /** Tokens (prompt + generated) the sequence now holds from position 0, or -1 when unknown. */
+  cachedTokens: number;
+}
+
+export interface NativeDelivery {
+  chunks: NativeChunk[];
+  ends: NativeOutputEnd[];
+  progress?: { evaluated: number; total: number };
+  finish?: { error?: Error; promptTokens: number; cachedPromptTokens: number; promptMs: number; generationMs: number };
+}
+
+export interface NativeGeneration {
+  read(): NativeDelivery | null;
+  abort(): void;
+  ref(): void;
+  unref(): void;
+}
+
 export interface NativeSampler {
   apply(scores: Float32Array, from: number, to: number): Float32Array;
   pick(scores: Float32Array): number;
@@ -148,6 +207,7 @@ export interface NativeAddon {
   benchmarkSampler(plan: object, model: object | null, logits: Float32Array, tokens: number, resetEvery: number): number;
   /** ns per token of llama.cpp's own chain for an equivalent spec (bench/sampler.ts). */
   benchmarkLlamaChain(spec: object, model: object | null, logits: Float32Array, tokens: number, resetEvery: number): number;
+  applyChatTemplate(template: string, messages: ReadonlyArray<{ role: string; content: string }>, addGenerationPrompt: boolean): string;
   NativeSampler: new (plan: object, model: object | null, inputIds: Int32Array, promptLength: number) => NativeSampler;
 }
 

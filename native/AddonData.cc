@@ -2,9 +2,11 @@
 
 #include "Args.h"
 #include "Backend.h"
+#include "ChatTemplate.h"
 #include "Context.h"
 #include "Devices.h"
 #include "Errors.h"
+#include "Generation.h"
 #include "LiveCounts.h"
 #include "Model.h"
 #include "ModelLoadWorker.h"
@@ -19,6 +21,7 @@ AddonData::AddonData(Napi::Env env, Napi::Object exports) {
   backend::EnsureInitialized();
   modelClass = Napi::Persistent(Model::Init(env));
   contextClass = Napi::Persistent(Context::Init(env));
+  generationClass = Napi::Persistent(Generation::Init(env));
   DefineAddon(exports, {
                            InstanceMethod<&AddonData::SetErrorClass>("setErrorClass"),
                            InstanceMethod<&AddonData::SetLogLevel>("setLogLevel"),
@@ -27,6 +30,7 @@ AddonData::AddonData(Napi::Env env, Napi::Object exports) {
                            InstanceMethod<&AddonData::ListDevices>("listDevices"),
                            InstanceMethod<&AddonData::LoadModel>("loadModel"),
                            InstanceMethod<&AddonData::LiveObjects>("liveObjects"),
+                           InstanceValue("applyChatTemplate", Napi::Function::New<ApplyChatTemplate>(env)),
                            InstanceValue("NativeSampler", Sampler::Init(env)),
                            InstanceValue("benchmarkSampler", Napi::Function::New<BenchmarkSampler>(env)),
                            InstanceValue("benchmarkLlamaChain", Napi::Function::New<BenchmarkLlamaChain>(env)),

@@ -16,6 +16,7 @@ class AddonData : public Napi::Addon<AddonData> {
   Napi::FunctionReference errorClass;    // LlamaError from lib/errors.ts
   Napi::FunctionReference modelClass;    // native Model
   Napi::FunctionReference contextClass;  // native Context
+  Napi::FunctionReference generationClass;  // native Generation
 
  private:
   Napi::Value SetErrorClass(const Napi::CallbackInfo& info);

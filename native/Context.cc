@@ -2,6 +2,7 @@
 
 #include "Args.h"
 #include "ContextWorkers.h"
+#include "Generation.h"
 #include "KvCache.h"
 #include "StateIO.h"
 
@@ -12,6 +13,7 @@ Napi::Function Context::Init(Napi::Env env) {
                      {
                          InstanceMethod<&Context::Info>("info"),
                          InstanceMethod<&Context::Evaluate>("evaluate"),
+                         InstanceMethod<&Context::Generate>("generate"),
                          InstanceMethod<&Context::ClearAll>("clearAll"),
                          InstanceMethod<&Context::ClearSequence>("clearSequence"),
                          InstanceMethod<&Context::RemoveTokens>("removeTokens"),
@@ -32,6 +34,10 @@ Context::Context(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Context>(inf
     throw MakeError(info.Env(), code::kInvalidArgument, "contexts are created by model.createContext()");
   }
   state_ = *info[0].As<Napi::External<ContextStatePtr>>().Data();
+}
+
+Context::~Context() {
+  if (engine_) engine_->Stop();
 }
 
 const ContextStatePtr& Context::State(Napi::Env env) const {
@@ -90,6 +96,16 @@ Napi::Value Context::Evaluate(const Napi::CallbackInfo& info) {
     out.Set("abort", Napi::Function::New(env, [abort](const Napi::CallbackInfo&) { abort->store(true); }));
     worker->Queue();
     return out;
+  });
+}
+
+// generate(request, onReadable) -> NativeGeneration (see native/Generation.cc)
+Napi::Value Context::Generate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guard(env, [&]() -> Napi::Value {
+    const ContextStatePtr& state = State(env);
+    if (!engine_) engine_ = std::make_shared<generation::Engine>(state);
+    return Generation::Start(info, state, engine_);
   });
 }
 
@@ -224,6 +240,10 @@ Napi::Value Context::Stats(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Context::Dispose(const Napi::CallbackInfo& info) {
+  if (engine_) {
+    engine_->Stop();  // running generations end with DISPOSED
+    engine_.reset();
+  }
   state_.reset();  // an in-flight worker keeps its own reference and frees last
   return info.Env().Undefined();
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ContextState.h"
+#include "generation/Engine.h"
 
 #include <napi.h>
 
@@ -12,10 +13,12 @@ class Context : public Napi::ObjectWrap<Context> {
  public:
   static Napi::Function Init(Napi::Env env);
   explicit Context(const Napi::CallbackInfo& info);  // from CreateContextWorker only
+  ~Context() override;
 
  private:
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
+  Napi::Value Generate(const Napi::CallbackInfo& info);
   Napi::Value ClearAll(const Napi::CallbackInfo& info);
   Napi::Value ClearSequence(const Napi::CallbackInfo& info);
   Napi::Value RemoveTokens(const Napi::CallbackInfo& info);
@@ -36,6 +39,8 @@ class Context : public Napi::ObjectWrap<Context> {
   static llama_pos Position(Napi::Value value, const char* name);
 
   ContextStatePtr state_;
+  // The decode loop of generate(), created on first use.
+  std::shared_ptr<generation::Engine> engine_;
 };
 
 }  // namespace lg

@@ -95,6 +95,12 @@ Napi::Value Model::Info(const Napi::CallbackInfo& info) {
   out.Set("isRecurrent", llama_model_is_recurrent(model));
   out.Set("addBos", llama_vocab_get_add_bos(vocab));
   out.Set("addEos", llama_vocab_get_add_eos(vocab));
+  std::vector<int32_t> eog;
+  for (int32_t t = 0, n = llama_vocab_n_tokens(vocab); t < n; t++)
+    if (llama_vocab_is_eog(vocab, t)) eog.push_back(t);
+  Napi::Int32Array eogTokens = Napi::Int32Array::New(env, eog.size());
+  std::copy(eog.begin(), eog.end(), eogTokens.Data());
+  out.Set("eogTokens", eogTokens);
   const char* tmpl = llama_model_chat_template(model, nullptr);
   out.Set("chatTemplate", tmpl ? Napi::Value(Napi::String::New(env, tmpl)) : env.Null());
 

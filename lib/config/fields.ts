@@ -140,8 +140,12 @@ export interface GenerationConfig {
   bos_token_id?: number;
 
   // ---- Outputs ----
-  /** transformers' KV cache switch; llama-generate always caches. Default `true`. */
+  /** `false` evaluates the whole sequence again at every step, as transformers does without a cache (slow; for checking). Default `true`. */
   use_cache?: boolean;
+  /** Report the log-probability of each generated token under the model's raw distribution (OpenAI's `logprobs`). Default unset. */
+  logprobs?: boolean;
+  /** Also report the n (0..20) most likely tokens of each step with their log-probabilities; implies `logprobs`. Default unset. */
+  top_logprobs?: number;
   /** Return the processed scores of each step (with `return_dict_in_generate`). Default `false`. */
   output_scores?: boolean;
   /** Return the raw logits of each step (with `return_dict_in_generate`). Default unset. */

@@ -191,6 +191,8 @@ export const RULES: { readonly [K in CanonicalField]: Rule<NonNullable<Generatio
   pad_token_id: int({ min: -1 }),
   bos_token_id: id,
   use_cache: flag,
+  logprobs: flag,
+  top_logprobs: int({ min: 0, max: 20 }),
   output_scores: flag,
   output_logits: flag,
   return_dict_in_generate: flag,

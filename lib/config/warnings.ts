@@ -60,7 +60,6 @@ export function ineffectiveFields(v: GenerationValues): FieldNote[] {
   if (!v.grammar_lazy) note(['grammar_trigger_words', 'grammar_trigger_patterns'], '`grammar_lazy` is false');
   if (!v.return_dict_in_generate && v.output_scores) note(['output_scores'], '`return_dict_in_generate` is false');
   if (!v.return_dict_in_generate && v.output_logits) note(['output_logits'], '`return_dict_in_generate` is false');
-  note(['use_cache'], 'llama-generate always uses the KV cache');
   return [...notes].map(([field, message]) => ({ field, message }));
 }
 

@@ -7,7 +7,7 @@ import { isResolvedConfig, resolveConfig, type GenerationConfigInput, type Resol
 import { invalidArgument } from '../errors';
 import { jsonSchemaToGbnf } from '../grammar';
 import { nativeModelOf, type Model } from '../model';
-import { planChain } from './plan';
+import { planChain, type PlanContext, type PlanValues } from './plan';
 import { buildNativeSampler, Sampler } from './sampler';
 
 export { Sampler } from './sampler';
@@ -26,11 +26,6 @@ export interface CreateSamplerOptions {
   promptLength?: number;
 }
 
-function eogTokensOf(model: Model): number[] {
-  const { eos, eot } = model.specialTokens;
-  return [eos, eot].filter((t): t is number => t !== null);
-}
-
 /**
  * Builds the native sampler chain for `config` (resolved over the library
  * defaults unless already a {@link ResolvedGenerationConfig}).
@@ -44,14 +39,19 @@ export function createSampler(config: GenerationConfigInput | ResolvedGeneration
   }
   const inputIds = Int32Array.from(options.inputIds ?? []);
   const promptLength = options.promptLength ?? inputIds.length;
-  const plan = planChain(values, {
-    vocabSize,
-    defaultEos: model ? eogTokensOf(model) : undefined,
-    tokenize: model ? (text) => model.tokenize(text, { addSpecial: false }) : undefined,
-    jsonSchemaGrammar: values.json_schema === undefined || values.json_schema === null ? undefined : jsonSchemaToGbnf(values.json_schema),
-  });
+  const plan = planChain(values, planContext(values, vocabSize, model));
   const handle = buildNativeSampler(plan, model ? nativeModelOf(model) : null, inputIds, promptLength);
   return new Sampler(plan, handle, values.logits_processor ?? undefined);
+}
+
+/** What {@link planChain} needs from the model: vocabulary size, EOG tokens, tokenizer, JSON-schema grammar. @internal */
+export function planContext(values: PlanValues, vocabSize: number, model: Model | undefined): PlanContext {
+  return {
+    vocabSize,
+    defaultEos: model ? [...model.eogTokens] : undefined,
+    tokenize: model ? (text) => model.tokenize(text, { addSpecial: false }) : undefined,
+    jsonSchemaGrammar: values.json_schema === undefined || values.json_schema === null ? undefined : jsonSchemaToGbnf(values.json_schema),
+  };
 }
 
 /** Options of {@link processLogits} and {@link sample}. */

@@ -1,0 +1,313 @@
+/**
+ * Generation: the object context.generate() returns, an async iterable of
+ * chunks with a `result` promise. It reads the native queue only when
+ * someone is waiting (an iterator's next(), or `result`), which is what lets
+ * the native loop pause behind a slow consumer.
+ */
+import type { ResolvedGenerationConfig } from '../config';
+import { LlamaError } from '../errors';
+import type { NativeChunk, NativeDelivery, NativeGeneration, NativeTokenLogprob } from '../native';
+import type {
+  FinishReason,
+  GenerationChunk,
+  GenerationOutput,
+  GenerationResult,
+  PromptProgress,
+  TokenLogprob,
+} from './types';
+
+/** What a Generation needs from its context once it runs. @internal */
+export interface GenerationStart {
+  handle: NativeGeneration;
+  sequences: number[];
+  prompt: Int32Array;
+  /** Called once with the tokens each sequence now caches (null: unknown). */
+  release: (cached: Array<Int32Array | null>) => void;
+}
+
+interface Accumulator {
+  text: string[];
+  tokens: number[];
+  logprobs: TokenLogprob[];
+  scores: Float32Array[];
+  logits: Float32Array[];
+  finishReason: FinishReason;
+  stopString?: string;
+  cachedTokens: number;
+}
+
+function toLogprob(l: NativeTokenLogprob, top: boolean): TokenLogprob {
+  return top ? { token: l.token, logprob: l.logprob, topLogprobs: l.top } : { token: l.token, logprob: l.logprob };
+}
+
+/**
+ * A running generation: `for await (const chunk of generation)` streams its
+ * chunks; `await generation.result` gives everything at the end. Breaking
+ * out of the loop (or `abort()`) stops it and frees its sequence.
+ */
+export class Generation implements AsyncIterable<GenerationChunk> {
+  /** The configuration it runs with. */
+  readonly config: ResolvedGenerationConfig;
+
+  #handle: NativeGeneration | null = null;
+  #sequences: number[] = [];
+  #prompt: Int32Array = new Int32Array(0);
+  #release: GenerationStart['release'] | null = null;
+  readonly #outputs: Accumulator[];
+  readonly #chunks: GenerationChunk[] = [];
+  readonly #startedAt = performance.now();
+  readonly #onProgress: ((p: PromptProgress) => void) | undefined;
+  readonly #topLogprobs: boolean;
+
+  readonly #bufferSize: number;
+  #bufferedTokens = 0;
+  #readable = false;
+  #draining = false;
+  #waiter: (() => void) | null = null;
+  #settled = false;
+  #error: Error | null = null;
+  #value: GenerationResult | null = null;
+  #abortRequested = false;
+  #result: Promise<GenerationResult> | null = null;
+  readonly #done: Promise<void>;
+  #resolveDone!: () => void;
+
+  /** @internal created by {@link Context.generate}. */
+  constructor(config: ResolvedGenerationConfig, onProgress: ((p: PromptProgress) => void) | undefined, bufferSize: number) {
+    this.config = config;
+    this.#bufferSize = bufferSize;
+    this.#onProgress = onProgress;
+    this.#topLogprobs = config.values.top_logprobs !== undefined;
+    this.#outputs = Array.from({ length: config.values.num_return_sequences }, () => ({
+      text: [],
+      tokens: [],
+      logprobs: [],
+      scores: [],
+      logits: [],
+      finishReason: 'abort' as FinishReason,
+      cachedTokens: -1,
+    }));
+    this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
+  }
+
+  /**
+   * Everything generated, once it ends. Resolves also when aborted (with
+   * `finishReason: 'abort'`); rejects on errors (`DISPOSED`,
+   * `CONTEXT_OVERFLOW`, `DECODE_FAILED`...).
+   */
+  get result(): Promise<GenerationResult> {
+    if (!this.#result) {
+      this.#result = this.#done.then(() => {
+        if (this.#error) throw this.#error;
+        return this.#value!;
+      });
+      this.#draining = true;
+      this.#pump();
+    }
+    return this.#result;
+  }
+
+  /** @internal resolves when the generation has ended, however it ended. */
+  whenDone(): Promise<void> {
+    return this.#done;
+  }
+
+  /** Stops the generation; `result` then resolves with `finishReason: 'abort'`. */
+  abort(): void {
+    if (this.#settled) return;
+    this.#abortRequested = true;
+    this.#draining = true; // read to the end so the sequence is freed
+    this.#handle?.abort();
+    this.#pump();
+    if (!this.#handle) this.#cancelWait?.();
+  }
+
+  /** Yields chunks as they come. */
+  [Symbol.asyncIterator](): AsyncIterator<GenerationChunk> {
+    return {
+      next: () => this.#next(),
+      return: async () => {
+        this.abort();
+        await this.#done; // the sequence is free when the loop has exited
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  // ---- wiring (called by Context) ----
+
+  /** @internal while waiting for a sequence: how to give up the wait. */
+  #cancelWait: (() => void) | null = null;
+
+  /** @internal */
+  waitingFor(cancel: () => void): void {
+    this.#cancelWait = cancel;
+    if (this.#abortRequested) cancel();
+  }
+
+  /** @internal the native job is running. */
+  started(start: GenerationStart): void {
+    this.#cancelWait = null;
+    this.#handle = start.handle;
+    this.#sequences = start.sequences;
+    this.#prompt = start.prompt;
+    this.#release = start.release;
+    if (this.#abortRequested) start.handle.abort();
+    this.#pump();
+  }
+
+  /** @internal the native side has something to read. */
+  readable(): void {
+    this.#readable = true;
+    this.#pump();
+  }
+
+  /** @internal it never started (aborted while queued, or failed before running). */
+  failedToStart(error: Error): void {
+    if (error instanceof LlamaError && error.code === 'ABORTED') {
+      this.#finish(0, 0, 0, 0, null);
+    } else {
+      this.#finish(0, 0, 0, 0, error);
+    }
+  }
+
+  // ---- internals ----
+
+  #next(): Promise<IteratorResult<GenerationChunk>> {
+    const chunk = this.#chunks.shift();
+    if (chunk) {
+      this.#bufferedTokens -= chunk.tokens.length;
+      if (this.#readable) this.#pump();
+      return Promise.resolve({ done: false, value: chunk });
+    }
+    if (this.#settled) {
+      if (this.#error) {
+        const error = this.#error;
+        return Promise.reject(error);
+      }
+      return Promise.resolve({ done: true, value: undefined });
+    }
+    return new Promise<void>((resolve) => {
+      this.#waiter = resolve;
+      this.#pump();
+    }).then(() => this.#next());
+  }
+
+  /**
+   * Reads what the native loop queued while someone waits for it or the
+   * buffer has room; past `bufferSize` unread tokens the loop pauses. Keeps
+   * Node alive only while someone waits.
+   */
+  #pump(): void {
+    const handle = this.#handle;
+    if (!handle || this.#settled) return;
+    const awaited = this.#draining || this.#waiter !== null;
+    if (awaited) handle.ref();
+    else handle.unref();
+    if (!this.#readable || (!awaited && this.#bufferedTokens >= this.#bufferSize)) return;
+    this.#readable = false;
+    const delivery = handle.read();
+    if (delivery) this.#take(delivery);
+    const waiter = this.#waiter;
+    if (waiter && (this.#chunks.length > 0 || this.#settled)) {
+      this.#waiter = null;
+      waiter();
+    }
+  }
+
+  #take(d: NativeDelivery): void {
+    for (const c of d.chunks) this.#addChunk(c);
+    for (const end of d.ends) {
+      const out = this.#outputs[end.index];
+      out.finishReason = end.finishReason === 'error' ? 'abort' : end.finishReason;
+      out.stopString = end.stopString;
+      out.cachedTokens = end.cachedTokens;
+    }
+    if (d.progress && this.#onProgress) {
+      try {
+        this.#onProgress(d.progress);
+      } catch {
+        // a throwing progress callback must not break the generation
+      }
+    }
+    if (d.finish) {
+      const f = d.finish;
+      this.#finish(f.promptTokens, f.cachedPromptTokens, f.promptMs, f.generationMs, f.error ?? null);
+    }
+  }
+
+  #addChunk(c: NativeChunk): void {
+    const out = this.#outputs[c.index];
+    const tokens = Array.from(c.tokens);
+    out.text.push(c.text);
+    out.tokens.push(...tokens);
+    const chunk: GenerationChunk = { text: c.text, tokens, index: c.index };
+    if (c.logprobs) {
+      const logprobs = c.logprobs.map((l) => toLogprob(l, this.#topLogprobs));
+      out.logprobs.push(...logprobs);
+      chunk.logprobs = logprobs;
+    }
+    if (c.scores) out.scores.push(...c.scores);
+    if (c.logits) out.logits.push(...c.logits);
+    this.#chunks.push(chunk);
+    this.#bufferedTokens += tokens.length;
+  }
+
+  #finish(promptTokens: number, cachedPromptTokens: number, promptMs: number, generationMs: number, error: Error | null): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#handle = null;
+    if (this.#release) {
+      const prompt = this.#prompt;
+      this.#release(
+        this.#outputs.map((o) => {
+          if (o.cachedTokens < 0) return null;
+          const all = new Int32Array(prompt.length + o.tokens.length);
+          all.set(prompt);
+          all.set(o.tokens, prompt.length);
+          return all.slice(0, o.cachedTokens);
+        }),
+      );
+      this.#release = null;
+    }
+    if (error) {
+      this.#error = error;
+    } else {
+      this.#value = this.#buildResult(promptTokens, cachedPromptTokens, promptMs, generationMs);
+    }
+    this.#resolveDone();
+    const waiter = this.#waiter;
+    this.#waiter = null;
+    waiter?.();
+  }
+
+  #buildResult(promptTokens: number, cachedPromptTokens: number, promptMs: number, generationMs: number): GenerationResult {
+    const v = this.config.values;
+    const sequences: GenerationOutput[] = this.#outputs.map((o, index) => {
+      const out: GenerationOutput = { index, text: o.text.join(''), tokens: o.tokens, finishReason: o.finishReason };
+      if (o.stopString !== undefined) out.stopString = o.stopString;
+      if (v.logprobs || v.top_logprobs !== undefined) out.logprobs = o.logprobs;
+      if (v.return_dict_in_generate && v.output_scores) out.scores = o.scores;
+      if (v.return_dict_in_generate && v.output_logits) out.logits = o.logits;
+      return out;
+    });
+    const completionTokens = sequences.reduce((n, s) => n + s.tokens.length, 0);
+    const evaluated = promptTokens - cachedPromptTokens;
+    return {
+      ...sequences[0],
+      sequences,
+      prompt: this.#prompt,
+      sequence: this.#sequences[0] ?? -1,
+      usage: { promptTokens, cachedPromptTokens, completionTokens },
+      timings: {
+        promptMs,
+        generationMs,
+        totalMs: performance.now() - this.#startedAt,
+        promptTokensPerSecond: promptMs > 0 ? (evaluated * 1000) / promptMs : 0,
+        tokensPerSecond: generationMs > 0 ? (completionTokens * 1000) / generationMs : 0,
+      },
+      config: this.config,
+      warnings: this.config.warnings,
+    };
+  }
+}

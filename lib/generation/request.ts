@@ -1,0 +1,71 @@
+/** Builds the native request of one generate() call from the resolved config. @internal */
+import { assertImplemented, type ResolvedGenerationConfig } from '../config';
+import { LlamaError, invalidArgument } from '../errors';
+import type { Model } from '../model';
+import type { NativeGenerateRequest } from '../native';
+import { planChain } from '../sampling/plan';
+import { planContext } from '../sampling';
+import { randomInt } from 'node:crypto';
+import type { GenerateOptions } from './types';
+
+/** How many tokens to generate at most: `max_new_tokens`, else `max_length` minus the prompt (at least 1, as in transformers). */
+export function maxNewTokens(config: ResolvedGenerationConfig, promptLength: number): number {
+  const v = config.values;
+  return v.max_new_tokens ?? Math.max(1, v.max_length - promptLength);
+}
+
+function contextShiftKeep(option: GenerateOptions['contextShift']): number {
+  if (option === undefined || option === false) return -1;
+  if (option === true) return 0;
+  const keep = option.keep ?? 0;
+  if (!Number.isInteger(keep) || keep < 0) throw invalidArgument(`contextShift.keep must be a non-negative integer, got ${String(keep)}`);
+  return keep;
+}
+
+function bufferSize(value: number | undefined): number {
+  if (value === undefined) return 64;
+  if (!Number.isInteger(value) || value < 1) throw invalidArgument(`bufferSize must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+/** The request for `prompt` on `sequences` (one per returned sequence; the first evaluates the prompt). */
+export function buildRequest(
+  model: Model,
+  config: ResolvedGenerationConfig,
+  prompt: Int32Array,
+  sequences: readonly number[],
+  keep: number,
+  options: GenerateOptions,
+): NativeGenerateRequest {
+  const v = config.values;
+  assertImplemented(v);
+  if (v.logits_processor) {
+    throw new LlamaError(
+      'NOT_IMPLEMENTED',
+      'logits_processor (a JS function) cannot run inside the native generation loop; use createSampler() with context.evaluate() for a JS-driven loop',
+    );
+  }
+  const seed = v.seed ?? randomInt(0, 2 ** 32);
+  const context = planContext(v, model.vocabSize, model);
+  const outputs = sequences.map((sequence, i) => ({ sequence, plan: planChain({ ...v, seed: (seed + i) >>> 0 }, context) }));
+  const eos = v.ignore_eos ? [] : v.eos_token_id ? [...v.eos_token_id] : [...model.eogTokens];
+  const returnDict = v.return_dict_in_generate;
+  const top = v.top_logprobs ?? (v.logprobs ? 0 : -1);
+  return {
+    prompt,
+    keep,
+    outputs,
+    eos,
+    stopStrings: [...(v.stop_strings ?? [])],
+    includeStopString: options.includeStopString ?? true,
+    maxNewTokens: maxNewTokens(config, prompt.length),
+    maxTimeMs: v.max_time === undefined ? undefined : v.max_time * 1000,
+    topLogprobs: top,
+    outputScores: returnDict && v.output_scores,
+    outputLogits: returnDict && v.output_logits === true,
+    useCache: v.use_cache,
+    contextShiftKeep: contextShiftKeep(options.contextShift),
+    queueCapacity: bufferSize(options.bufferSize),
+    special: options.renderSpecialTokens ?? false,
+  };
+}

@@ -1,0 +1,143 @@
+/** The public shapes of generation: input, options, chunks, results. */
+import type { ResolvedGenerationConfig } from '../config';
+import type { Tokens } from '../tokens';
+
+/** Why an output ended. */
+export type FinishReason = 'eos' | 'stop_string' | 'length' | 'max_time' | 'abort';
+
+/** A chat message, rendered with the model's chat template. */
+export interface ChatMessage {
+  /** `'system'`, `'user'`, `'assistant'`, or any role the template knows. */
+  role: string;
+  content: string;
+}
+
+/** What {@link Context.generate} accepts: text, token ids, or chat messages. */
+export type GenerationInput = string | Tokens | readonly ChatMessage[];
+
+/** The log-probability of a token under the model's raw (unprocessed) distribution. */
+export interface TokenLogprob {
+  token: number;
+  logprob: number;
+  /** With `top_logprobs: n`: the n most likely tokens of this step, most likely first. */
+  topLogprobs?: ReadonlyArray<{ token: number; logprob: number }>;
+}
+
+/** Tokens produced since the previous chunk, with their text. */
+export interface GenerationChunk {
+  /** Text of `tokens`; never splits a character (a token ending inside one waits for the next). */
+  text: string;
+  tokens: number[];
+  /** Which output it belongs to (0 unless `num_return_sequences` > 1). */
+  index: number;
+  /** With `logprobs` / `top_logprobs`: one entry per token. */
+  logprobs?: TokenLogprob[];
+}
+
+/** Progress of the prompt evaluation. */
+export interface PromptProgress {
+  /** Prompt tokens in the cache so far (reused ones included). */
+  evaluated: number;
+  total: number;
+}
+
+/** Options of {@link Context.generate} besides the generation config. */
+export interface GenerateOptions {
+  /** Stops the generation; the result then has `finishReason: 'abort'` and what was generated so far. */
+  signal?: AbortSignal;
+  /**
+   * Sequence (KV cache slot) to use. Default: the free sequence whose cache
+   * shares the longest prefix with the prompt.
+   */
+  sequence?: number;
+  /** Called as the prompt is evaluated (once per batch). */
+  onProgress?: (progress: PromptProgress) => void;
+  /**
+   * With `stop_strings`: `true` (default, transformers' behaviour) keeps the
+   * whole token that completed the stop string in the text; `false` cuts the
+   * text right before the stop string (OpenAI's behaviour), holding back text
+   * that could be the start of one until it is sure. `tokens` always has
+   * every generated token.
+   */
+  includeStopString?: boolean;
+  /**
+   * When the sequence is full: `false` (default) ends with `finishReason:
+   * 'length'`; `true` or `{ keep }` drops the oldest half of the tokens after
+   * the first `keep` (default 0) and goes on, as llama.cpp does.
+   */
+  contextShift?: boolean | { keep?: number };
+  /** Text input: add BOS/EOS as the vocabulary asks (default `true`). */
+  addSpecial?: boolean;
+  /** Text input: parse special tokens such as `<|im_start|>` in the text (default `false`; `true` for chat). */
+  parseSpecial?: boolean;
+  /** Chat input: a template (Jinja text or a name such as `'chatml'`) instead of the model's. */
+  chatTemplate?: string;
+  /** Chat input: end the prompt with the assistant turn's opening (default `true`). */
+  addGenerationPrompt?: boolean;
+  /** Render special tokens (e.g. `<|im_end|>` under `ignore_eos`) in the text (default `false`). */
+  renderSpecialTokens?: boolean;
+  /**
+   * Tokens the native loop may get ahead of the reader before it pauses this
+   * generation (default 64): a consumer that stops reading costs bounded memory.
+   */
+  bufferSize?: number;
+}
+
+/** One generated sequence. */
+export interface GenerationOutput {
+  /** 0 unless `num_return_sequences` > 1. */
+  index: number;
+  /** The generated text (cut before the stop string with `includeStopString: false`). */
+  text: string;
+  /** The generated tokens; an end-of-generation token that stopped it is not included. */
+  tokens: number[];
+  finishReason: FinishReason;
+  /** The stop string that ended it (`finishReason: 'stop_string'`). */
+  stopString?: string;
+  /** With `logprobs` / `top_logprobs`. */
+  logprobs?: TokenLogprob[];
+  /** With `output_scores` and `return_dict_in_generate`: the processed scores of each step. */
+  scores?: Float32Array[];
+  /** With `output_logits` and `return_dict_in_generate`: the raw logits of each step. */
+  logits?: Float32Array[];
+}
+
+/** Token counts. */
+export interface GenerationUsage {
+  /** Prompt length in tokens. */
+  promptTokens: number;
+  /** Prompt tokens found in the KV cache and not evaluated again. */
+  cachedPromptTokens: number;
+  /** Generated tokens, over all outputs. */
+  completionTokens: number;
+}
+
+/** Where the time went, in milliseconds. */
+export interface GenerationTimings {
+  /** Time evaluating the prompt (the part not cached). */
+  promptMs: number;
+  /** From the end of the prompt to the last token. */
+  generationMs: number;
+  /** From the call to the result, waiting for a free sequence included. */
+  totalMs: number;
+  /** Evaluated prompt tokens per second. */
+  promptTokensPerSecond: number;
+  /** Generated tokens per second (all outputs together). */
+  tokensPerSecond: number;
+}
+
+/** Everything a generation produced: output 0's fields at the top, every output in `sequences`. */
+export interface GenerationResult extends GenerationOutput {
+  /** Every output (`num_return_sequences` of them). */
+  sequences: GenerationOutput[];
+  /** The prompt tokens, as evaluated. */
+  prompt: Int32Array;
+  /** The sequence output 0 used. */
+  sequence: number;
+  usage: GenerationUsage;
+  timings: GenerationTimings;
+  /** The configuration it ran with. */
+  config: ResolvedGenerationConfig;
+  /** Configuration warnings (fields with no effect). */
+  warnings: readonly string[];
+}

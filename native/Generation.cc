@@ -1,0 +1,244 @@
+#include "Generation.h"
+
+#include "AddonData.h"
+#include "Args.h"
+#include "sampling/StageFactory.h"
+
+#include <set>
+
+namespace lg {
+namespace {
+
+using generation::Delivery;
+using generation::Job;
+using generation::Request;
+
+constexpr int64_t kMaxTokens = 1LL << 30;
+
+std::vector<std::string> Strings(Napi::Value value, const char* name) {
+  std::vector<std::string> out;
+  if (value.IsUndefined() || value.IsNull()) return out;
+  if (!value.IsArray()) throw LlamaException(code::kInvalidArgument, std::string(name) + " must be an array of strings");
+  Napi::Array list = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    out.push_back(args::String(list.Get(i), name));
+    if (out.back().empty()) throw LlamaException(code::kInvalidArgument, std::string(name) + " must not contain an empty string");
+  }
+  return out;
+}
+
+Request ParseRequest(Napi::Object o, const ContextState& state, const llama_vocab* vocab) {
+  Request r;
+  r.prompt = args::Tokens(o.Get("prompt"), "prompt", state.nVocab);
+  if (r.prompt.empty()) throw LlamaException(code::kInvalidArgument, "the prompt must not be empty");
+  if (r.prompt.size() > state.nCtxSeq) {
+    throw LlamaException(code::kContextOverflow, "the prompt has " + std::to_string(r.prompt.size()) +
+                                                     " tokens; a sequence of this context holds at most " +
+                                                     std::to_string(state.nCtxSeq));
+  }
+  r.keep = static_cast<int32_t>(args::OptionalInteger(o, "keep", 0, 0, static_cast<int64_t>(r.prompt.size()) - 1));
+  if (!o.Get("outputs").IsArray()) throw LlamaException(code::kInvalidArgument, "outputs must be an array");
+  Napi::Array outputs = o.Get("outputs").As<Napi::Array>();
+  if (outputs.Length() == 0 || outputs.Length() > state.nSeqMax) {
+    throw LlamaException(code::kInvalidArgument, "a request needs 1 to " + std::to_string(state.nSeqMax) + " outputs");
+  }
+  std::set<llama_seq_id> seen;
+  for (uint32_t i = 0; i < outputs.Length(); i++) {
+    Napi::Object spec = args::OptionalObject(outputs.Get(i), "output");
+    generation::Output out;
+    out.sequence = static_cast<llama_seq_id>(args::Integer(spec.Get("sequence"), "sequence", 0, state.nSeqMax - 1));
+    if (!seen.insert(out.sequence).second) throw LlamaException(code::kInvalidArgument, "outputs must use distinct sequences");
+    if (!spec.Get("plan").IsObject()) throw LlamaException(code::kInvalidArgument, "each output needs a sampler plan");
+    out.chain = sampling::BuildChain(spec.Get("plan").As<Napi::Object>(), vocab);
+    if (out.chain->vocabSize() != static_cast<size_t>(state.nVocab)) {
+      throw LlamaException(code::kInvalidArgument, "the sampler plan is for another vocabulary size");
+    }
+    out.chain->SetPrompt(r.prompt);
+    r.outputs.push_back(std::move(out));
+  }
+  if (!o.Get("eos").IsUndefined()) r.eos = args::Tokens(o.Get("eos"), "eos", state.nVocab);
+  r.stopStrings = Strings(o.Get("stopStrings"), "stopStrings");
+  r.includeStopString = args::OptionalBool(o, "includeStopString", true);
+  r.maxNewTokens = static_cast<int32_t>(args::OptionalInteger(o, "maxNewTokens", 1, 1, kMaxTokens));
+  Napi::Value maxTime = o.Get("maxTimeMs");
+  if (!maxTime.IsUndefined() && !maxTime.IsNull()) {
+    if (!maxTime.IsNumber() || !(maxTime.As<Napi::Number>().DoubleValue() > 0)) {
+      throw LlamaException(code::kInvalidArgument, "maxTimeMs must be a positive number");
+    }
+    r.maxTimeMs = maxTime.As<Napi::Number>().DoubleValue();
+  }
+  r.topLogprobs = static_cast<int32_t>(args::OptionalInteger(o, "topLogprobs", -1, -1, 1000));
+  r.outputScores = args::OptionalBool(o, "outputScores", false);
+  r.outputLogits = args::OptionalBool(o, "outputLogits", false);
+  r.useCache = args::OptionalBool(o, "useCache", true);
+  r.contextShiftKeep = static_cast<int32_t>(args::OptionalInteger(o, "contextShiftKeep", -1, -1, kMaxTokens));
+  r.queueCapacity = static_cast<size_t>(args::OptionalInteger(o, "queueCapacity", 64, 1, kMaxTokens));
+  r.special = args::OptionalBool(o, "special", false);
+  return r;
+}
+
+Napi::Float32Array FloatArray(Napi::Env env, const std::vector<float>& v) {
+  Napi::Float32Array out = Napi::Float32Array::New(env, v.size());
+  std::copy(v.begin(), v.end(), out.Data());
+  return out;
+}
+
+Napi::Array FloatArrays(Napi::Env env, const std::vector<std::vector<float>>& rows) {
+  Napi::Array out = Napi::Array::New(env, rows.size());
+  for (uint32_t i = 0; i < rows.size(); i++) out.Set(i, FloatArray(env, rows[i]));
+  return out;
+}
+
+Napi::Object ToJs(Napi::Env env, const Delivery& d) {
+  Napi::Object out = Napi::Object::New(env);
+  Napi::Array chunks = Napi::Array::New(env, d.chunks.size());
+  for (uint32_t i = 0; i < d.chunks.size(); i++) {
+    const generation::Chunk& c = d.chunks[i];
+    Napi::Object chunk = Napi::Object::New(env);
+    chunk.Set("index", c.index);
+    Napi::Int32Array tokens = Napi::Int32Array::New(env, c.tokens.size());
+    std::copy(c.tokens.begin(), c.tokens.end(), tokens.Data());
+    chunk.Set("tokens", tokens);
+    chunk.Set("text", Napi::String::New(env, c.text));
+    if (!c.logprobs.empty()) {
+      Napi::Array logprobs = Napi::Array::New(env, c.logprobs.size());
+      for (uint32_t k = 0; k < c.logprobs.size(); k++) {
+        const generation::TokenLogprob& l = c.logprobs[k];
+        Napi::Object entry = Napi::Object::New(env);
+        entry.Set("token", l.token);
+        entry.Set("logprob", l.logprob);
+        Napi::Array top = Napi::Array::New(env, l.top.size());
+        for (uint32_t t = 0; t < l.top.size(); t++) {
+          Napi::Object alt = Napi::Object::New(env);
+          alt.Set("token", l.top[t].first);
+          alt.Set("logprob", l.top[t].second);
+          top.Set(t, alt);
+        }
+        entry.Set("top", top);
+        logprobs.Set(k, entry);
+      }
+      chunk.Set("logprobs", logprobs);
+    }
+    if (!c.scores.empty()) chunk.Set("scores", FloatArrays(env, c.scores));
+    if (!c.logits.empty()) chunk.Set("logits", FloatArrays(env, c.logits));
+    chunks.Set(i, chunk);
+  }
+  out.Set("chunks", chunks);
+  Napi::Array ends = Napi::Array::New(env, d.ends.size());
+  for (uint32_t i = 0; i < d.ends.size(); i++) {
+    Napi::Object end = Napi::Object::New(env);
+    end.Set("index", d.ends[i].index);
+    end.Set("finishReason", d.ends[i].finishReason);
+    if (!d.ends[i].stopString.empty()) end.Set("stopString", d.ends[i].stopString);
+    end.Set("cachedTokens", d.ends[i].cachedTokens);
+    ends.Set(i, end);
+  }
+  out.Set("ends", ends);
+  if (d.progress) {
+    Napi::Object p = Napi::Object::New(env);
+    p.Set("evaluated", d.progress->evaluated);
+    p.Set("total", d.progress->total);
+    out.Set("progress", p);
+  }
+  if (d.finish) {
+    const generation::Finish& f = *d.finish;
+    Napi::Object fin = Napi::Object::New(env);
+    if (f.failed) fin.Set("error", MakeError(env, f.error.code, f.error.message).Value());
+    fin.Set("promptTokens", f.promptTokens);
+    fin.Set("cachedPromptTokens", f.cachedPromptTokens);
+    fin.Set("promptMs", f.promptMs);
+    fin.Set("generationMs", f.generationMs);
+    out.Set("finish", fin);
+  }
+  return out;
+}
+
+}  // namespace
+
+Napi::Function Generation::Init(Napi::Env env) {
+  return DefineClass(env, "NativeGeneration",
+                     {
+                         InstanceMethod<&Generation::Read>("read"),
+                         InstanceMethod<&Generation::Abort>("abort"),
+                         InstanceMethod<&Generation::Ref>("ref"),
+                         InstanceMethod<&Generation::Unref>("unref"),
+                     });
+}
+
+Generation::Generation(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Generation>(info) {
+  if (info.Length() != 0) throw MakeError(info.Env(), code::kInvalidArgument, "generations are created by context.generate()");
+}
+
+Generation::~Generation() {
+  // Collected while running (nobody can read it any more): stop it.
+  if (job_) {
+    job_->abort = true;
+    if (auto engine = engine_.lock()) engine->Wake(true);
+  }
+}
+
+// generate(request, onReadable) -> NativeGeneration
+Napi::Value Generation::Start(const Napi::CallbackInfo& info, const ContextStatePtr& state,
+                              const std::shared_ptr<generation::Engine>& engine) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) throw LlamaException(code::kInvalidArgument, "generate needs a request object");
+  if (!info[1].IsFunction()) throw LlamaException(code::kInvalidArgument, "generate needs a notification callback");
+  const llama_vocab* vocab = llama_model_get_vocab(state->model.get());
+  auto job = std::make_shared<Job>(ParseRequest(info[0].As<Napi::Object>(), *state, vocab));
+
+  auto* keep = new std::shared_ptr<Job>(job);
+  Napi::ThreadSafeFunction notify = Napi::ThreadSafeFunction::New(
+      env, info[1].As<Napi::Function>(), "llama-generate:generation", 0, 1, keep,
+      [](Napi::Env, std::shared_ptr<Job>* data) {
+        (*data)->NotifierFinalized();
+        delete data;
+      });
+  job->SetNotifier(notify);
+
+  Napi::Object handle = AddonData::Get(env)->generationClass.New({});
+  Generation* self = Generation::Unwrap(handle);
+  self->job_ = job;
+  self->engine_ = engine;
+  try {
+    engine->Submit(job);
+  } catch (...) {
+    self->job_.reset();
+    notify.Release();
+    throw;
+  }
+  return handle;
+}
+
+Napi::Value Generation::Read(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!job_) return env.Null();
+  Delivery d = job_->Read();
+  const bool finished = d.finish.has_value();
+  Napi::Object out = ToJs(env, d);
+  if (finished) {
+    job_.reset();
+  } else if (auto engine = engine_.lock()) {
+    engine->Wake();  // room in the queue again
+  }
+  return out;
+}
+
+Napi::Value Generation::Abort(const Napi::CallbackInfo& info) {
+  if (job_) {
+    job_->abort = true;
+    if (auto engine = engine_.lock()) engine->Wake(true);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Generation::Ref(const Napi::CallbackInfo& info) {
+  if (job_) job_->SetReferenced(info.Env(), true);
+  return info.Env().Undefined();
+}
+
+Napi::Value Generation::Unref(const Napi::CallbackInfo& info) {
+  if (job_) job_->SetReferenced(info.Env(), false);
+  return info.Env().Undefined();
+}
+
+}  // namespace lg

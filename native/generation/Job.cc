@@ -1,0 +1,83 @@
+#include "Job.h"
+
+namespace lg::generation {
+
+void Job::Push(Chunk chunk) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queuedTokens_ += chunk.tokens.size();
+    Chunk* same = nullptr;
+    for (Chunk& c : pending_.chunks)
+      if (c.index == chunk.index) same = &c;
+    if (same == nullptr) {
+      pending_.chunks.push_back(std::move(chunk));
+    } else {  // one chunk per output per read
+      same->tokens.insert(same->tokens.end(), chunk.tokens.begin(), chunk.tokens.end());
+      same->text += chunk.text;
+      for (auto& l : chunk.logprobs) same->logprobs.push_back(std::move(l));
+      for (auto& s : chunk.scores) same->scores.push_back(std::move(s));
+      for (auto& l : chunk.logits) same->logits.push_back(std::move(l));
+    }
+  }
+  Notify();
+}
+
+void Job::PushEnd(OutputEnd end) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_.ends.push_back(std::move(end));
+}
+
+void Job::PushProgress(Progress progress) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_.progress = progress;
+  }
+  Notify();
+}
+
+void Job::Complete(Finish finish) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (completed_) return;
+    completed_ = true;
+    pending_.finish = std::move(finish);
+  }
+  notifyPending_ = false;  // the final notification must go out
+  Notify();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!released_) {
+    released_ = true;
+    notify_.Release();
+  }
+}
+
+bool Job::Paused() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queuedTokens_ >= request.queueCapacity;
+}
+
+void Job::Notify() {
+  if (notifyPending_.exchange(true)) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!released_) notify_.NonBlockingCall();
+}
+
+Delivery Job::Read() {
+  notifyPending_ = false;
+  std::lock_guard<std::mutex> lock(mutex_);
+  Delivery out = std::move(pending_);
+  pending_ = Delivery();
+  queuedTokens_ = 0;
+  return out;
+}
+
+void Job::SetReferenced(Napi::Env env, bool referenced) {
+  if (!notifierAlive_) return;
+  if (referenced) {
+    notify_.Ref(env);
+  } else {
+    notify_.Unref(env);
+  }
+}
+
+}  // namespace lg::generation

@@ -1,0 +1,108 @@
+// Job: a submitted Request and its output queue, shared by the engine thread
+// (producer) and the JS Generation object (consumer). Tokens wait in the
+// queue until JS reads them; when `queueCapacity` are waiting the engine
+// leaves the job out of its batches until JS catches up, so a consumer that
+// never reads costs a bounded amount of memory.
+#pragma once
+
+#include "../Errors.h"
+#include "Request.h"
+
+#include <napi.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace lg::generation {
+
+using Clock = std::chrono::steady_clock;
+
+struct TokenLogprob {
+  llama_token token = 0;
+  float logprob = 0;
+  std::vector<std::pair<llama_token, float>> top;
+};
+
+// What one output produced since the last read, text cut only at character boundaries.
+struct Chunk {
+  int32_t index = 0;
+  std::vector<llama_token> tokens;
+  std::string text;
+  std::vector<TokenLogprob> logprobs;
+  std::vector<std::vector<float>> scores;
+  std::vector<std::vector<float>> logits;
+};
+
+struct OutputEnd {
+  int32_t index = 0;
+  const char* finishReason = "length";
+  std::string stopString;
+  // Tokens (prompt + generated, in order) now held by the output's sequence
+  // from position 0, or -1 when its content is no longer that prefix.
+  int32_t cachedTokens = -1;
+};
+
+struct Finish {
+  bool failed = false;
+  ErrorInfo error;
+  int32_t promptTokens = 0;
+  int32_t cachedPromptTokens = 0;
+  double promptMs = 0;
+  double generationMs = 0;
+};
+
+struct Progress {
+  int32_t evaluated = 0;
+  int32_t total = 0;
+};
+
+// Everything read() hands to JS at once.
+struct Delivery {
+  std::vector<Chunk> chunks;
+  std::vector<OutputEnd> ends;
+  std::optional<Progress> progress;
+  std::optional<Finish> finish;
+};
+
+class Job {
+ public:
+  explicit Job(Request request) : request(std::move(request)) {}
+  // JS thread, once, before Submit: the function that tells JS to read.
+  void SetNotifier(Napi::ThreadSafeFunction notify) { notify_ = std::move(notify); }
+
+  Request request;
+  const Clock::time_point submitted = Clock::now();
+  std::atomic<bool> abort{false};
+
+  // ---- engine thread ----
+  void Push(Chunk chunk);
+  void PushEnd(OutputEnd end);
+  void PushProgress(Progress progress);
+  // The last event: releases the notifier.
+  void Complete(Finish finish);
+  bool Paused();
+  // Tells JS there is something to read (at most one notification pending).
+  void Notify();
+
+  // ---- JS thread ----
+  Delivery Read();
+  // Node keeps running while the job is referenced (default); see Generation.
+  void SetReferenced(Napi::Env env, bool referenced);
+  void NotifierFinalized() { notifierAlive_ = false; }
+
+ private:
+  std::mutex mutex_;
+  Delivery pending_;
+  size_t queuedTokens_ = 0;
+  bool completed_ = false;
+  std::atomic<bool> notifyPending_{false};
+  Napi::ThreadSafeFunction notify_;
+  bool released_ = false;      // engine side: notify_ released
+  bool notifierAlive_ = true;  // JS side: notify_ not yet finalized
+};
+
+}  // namespace lg::generation
