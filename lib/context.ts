@@ -244,6 +244,10 @@ export class Context {
         const { lease, cancel } = this.#pool.acquire(count, prompt, fixed);
         generation.waitingFor(cancel);
         const { sequences, keep } = await lease;
+        if (generation.abortRequested) {
+          this.#pool.giveBack(sequences);
+          throw new LlamaError('ABORTED', 'aborted before it started');
+        }
         let handle;
         try {
           request.keep = keep;

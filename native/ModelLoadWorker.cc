@@ -62,21 +62,30 @@ void ModelLoadWorker::OnProgress(const float* data, size_t count) {
   }
 }
 
+// OnOK/OnError let no exception out: node-addon-api aborts the process when
+// one escapes while the environment shuts down (worker terminated mid-load).
 void ModelLoadWorker::OnOK() {
   Napi::Env env = Env();
-  Napi::HandleScope scope(env);
   LoadedModel loaded{std::move(model_), options_.vocabOnly};
   try {
-    Napi::Object model = AddonData::Get(env)->modelClass.New({Napi::External<LoadedModel>::New(env, &loaded)});
-    deferred_.Resolve(model);
-  } catch (const Napi::Error& e) {
-    deferred_.Reject(e.Value());
+    Napi::HandleScope scope(env);
+    try {
+      Napi::Object model = AddonData::Get(env)->modelClass.New({Napi::External<LoadedModel>::New(env, &loaded)});
+      deferred_.Resolve(model);
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  } catch (...) {
+    // JS can no longer run: nobody is left to observe the promise
   }
 }
 
 void ModelLoadWorker::OnError(const Napi::Error& /*error*/) {
-  Napi::HandleScope scope(Env());
-  deferred_.Reject(MakeError(Env(), error_.code, error_.message).Value());
+  try {
+    Napi::HandleScope scope(Env());
+    deferred_.Reject(MakeError(Env(), error_.code, error_.message).Value());
+  } catch (...) {
+  }
 }
 
 }  // namespace lg

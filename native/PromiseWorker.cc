@@ -17,20 +17,29 @@ void PromiseWorker::Execute() {
   }
 }
 
+// OnOK/OnError let no exception out: node-addon-api aborts the process when
+// one escapes while the environment shuts down (process exit, worker terminated).
 void PromiseWorker::OnOK() {
   Napi::Env env = Env();
-  Napi::HandleScope scope(env);
   try {
-    deferred_.Resolve(Guard(env, [&] { return Result(env); }));
-  } catch (const Napi::Error& e) {
-    deferred_.Reject(e.Value());
+    Napi::HandleScope scope(env);
+    try {
+      deferred_.Resolve(Guard(env, [&] { return Result(env); }));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  } catch (...) {
+    // JS can no longer run: nobody is left to observe the promise
   }
 }
 
 void PromiseWorker::OnError(const Napi::Error& /*error*/) {
   Napi::Env env = Env();
-  Napi::HandleScope scope(env);
-  deferred_.Reject(MakeError(env, error_.code, error_.message).Value());
+  try {
+    Napi::HandleScope scope(env);
+    deferred_.Reject(MakeError(env, error_.code, error_.message).Value());
+  } catch (...) {
+  }
 }
 
 }  // namespace lg

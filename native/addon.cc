@@ -1,5 +1,25 @@
 // Module entry point: one AddonData per environment (context-aware addon).
 #include "AddonData.h"
 
-using LlamaGenerateAddon = lg::AddonData;
-NODE_API_ADDON(LlamaGenerateAddon)
+namespace {
+
+// node-addon-api's own registration turns an exception into a JS one, and
+// aborts the process if that fails too, which happens when a worker thread is
+// terminated while it loads the addon. Here nothing escapes: the load fails
+// with a JS error when JS can still run, quietly when it cannot.
+napi_value Init(napi_env env, napi_value exports) {
+  try {
+    return lg::AddonData::Init(Napi::Env(env), Napi::Object(env, exports));
+  } catch (const Napi::Error& error) {
+    try {
+      error.ThrowAsJavaScriptException();
+    } catch (...) {
+    }
+  } catch (...) {
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -107,6 +107,21 @@ export class Generation implements AsyncIterable<GenerationChunk> {
     return this.#result;
   }
 
+  /** Tokens received from the native loop so far, over all outputs (read ones and buffered ones). */
+  get receivedTokens(): number {
+    return this.#outputs.reduce((n, o) => n + o.tokens.length, 0);
+  }
+
+  /** Whether it has ended (finished, aborted or failed) and its result is known. */
+  get done(): boolean {
+    return this.#settled;
+  }
+
+  /** @internal whether abort() was called. */
+  get abortRequested(): boolean {
+    return this.#abortRequested;
+  }
+
   /** @internal resolves when the generation has ended, however it ended. */
   whenDone(): Promise<void> {
     return this.#done;

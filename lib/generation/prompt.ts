@@ -54,6 +54,12 @@ export function promptTokens(model: Model, input: GenerationInput, options: Gene
     if (bos !== null && tokens.length > 1 && tokens[0] === bos && tokens[1] === bos) tokens = tokens.subarray(1);
   } else {
     const ids = toTokenArray(input as ArrayLike<number>);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!Number.isInteger(id) || id < 0 || id >= model.vocabSize) {
+        throw invalidArgument(`prompt token ${i} (${String(id)}) is not a token id of this model (0..${model.vocabSize - 1})`);
+      }
+    }
     tokens = ids instanceof Int32Array ? ids : Int32Array.from(ids);
   }
   if (tokens.length === 0) {

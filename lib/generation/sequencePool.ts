@@ -84,6 +84,11 @@ export class SequencePool {
     }
   }
 
+  /** Frees `sequences` that were not used: their caches are as they were. */
+  giveBack(sequences: readonly number[]): void {
+    this.release(sequences, sequences.map((s) => this.#cache[s]));
+  }
+
   /** Forgets what `sequence` (every sequence when omitted) holds, after an operation changed its cache. */
   invalidate(sequence?: number): void {
     if (sequence === undefined) this.#cache.fill(null);

@@ -104,7 +104,7 @@ void Engine::Run() {
         lock.unlock();
         ErrorInfo disposed{code::kDisposed, "the context was disposed during generation"};
         for (auto& a : active_) Fail(*a, disposed);
-        active_.clear();
+        Retire();
         return;
       }
       woken_ = false;
@@ -345,7 +345,7 @@ void Engine::Fail(Active& a, const ErrorInfo& error) {
   f.failed = true;
   f.error = error;
   a.completed = true;
-  a.job->Complete(std::move(f));
+  a.finish = std::move(f);
 }
 
 void Engine::FinishIfDone(Active& a) {
@@ -359,10 +359,13 @@ void Engine::FinishIfDone(Active& a) {
   f.promptMs = Ms((a.promptDone ? a.promptEnd : now) - a.promptStart);
   f.generationMs = a.promptDone ? Ms(now - a.promptEnd) : 0;
   a.completed = true;
-  a.job->Complete(std::move(f));
+  a.finish = std::move(f);
 }
 
 void Engine::Retire() {
+  // JS may reuse the sequences as soon as it reads the finish: the context lock is free by now.
+  for (auto& a : active_)
+    if (a->completed && a->finish) a->job->Complete(std::move(*a->finish));
   active_.erase(std::remove_if(active_.begin(), active_.end(), [](const auto& a) { return a->completed; }), active_.end());
 }
 

@@ -13,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -41,6 +42,7 @@ class Engine {
     Clock::time_point promptEnd;
     bool promptDone = false;
     bool completed = false;
+    std::optional<Finish> finish;  // handed to the job by Retire(), outside the context lock
     int32_t cachedPromptTokens = 0;
   };
 

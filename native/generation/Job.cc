@@ -59,7 +59,17 @@ bool Job::Paused() {
 void Job::Notify() {
   if (notifyPending_.exchange(true)) return;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!released_) notify_.NonBlockingCall();
+  if (released_) return;
+  notify_.NonBlockingCall([](Napi::Env env, Napi::Function readable) {
+    // Never let a C++ exception out of here: while an environment shuts down
+    // (process exit, worker termination) calling into JS fails, and an
+    // exception escaping a thread-safe function callback aborts the process.
+    if (env == nullptr || readable.IsEmpty()) return;
+    try {
+      readable.Call({});
+    } catch (...) {
+    }
+  });
 }
 
 Delivery Job::Read() {

@@ -47,6 +47,8 @@ export interface RandomLlamaOptions {
   vocab: string;
   /** Optional `general.sampling.*` defaults. */
   samplingDefaults?: SamplingDefaults;
+  /** Optional `tokenizer.chat_template` (replaces the vocab file's, if any). */
+  chatTemplate?: string;
 }
 
 /** Summary of a written model. */
@@ -115,7 +117,9 @@ export async function writeRandomLlama(path: string, options: RandomLlamaOptions
   validateOptions(options);
   const tokenizer = await readTokenizer(options.vocab);
   const tensors = llamaTensors(options, tokenizer.vocabSize);
-  const metadata = [...hyperParameters(options, tokenizer.vocabSize), ...samplingMetadata(options.samplingDefaults), ...tokenizer.metadata];
+  const template: Array<[string, GgufTypedValue]> = options.chatTemplate === undefined ? [] : [['tokenizer.chat_template', { type: 'string', value: options.chatTemplate }]];
+  const tokenizerMetadata = options.chatTemplate === undefined ? tokenizer.metadata : tokenizer.metadata.filter(([key]) => key !== 'tokenizer.chat_template');
+  const metadata = [...hyperParameters(options, tokenizer.vocabSize), ...samplingMetadata(options.samplingDefaults), ...tokenizerMetadata, ...template];
   const fileSize = await writeGguf(path, { metadata, tensors });
   const parameterCount = tensors.reduce((sum, tensor) => sum + elementCount(tensor.shape), 0);
   return { parameterCount, fileSize };
