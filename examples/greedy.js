@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Greedy continuation of a prompt, token by token through context.evaluate().
+// Streams the greedy continuation of a prompt with context.generate().
 // Usage: npm run demo -- [prompt] [--model path.gguf] [--tokens N]
 const path = require('node:path');
 const { loadModel } = require('..');
@@ -16,27 +16,16 @@ function parseArgs(argv) {
   return options;
 }
 
-function argmax(logits) {
-  let best = 0;
-  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-  return best;
-}
-
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const model = await loadModel(options.model);
   try {
     const context = await model.createContext({ contextSize: 256 });
-    const decoder = new TextDecoder();
     process.stdout.write(options.prompt);
-    let logits = await context.evaluate(model.tokenize(options.prompt));
-    for (let i = 0; i < options.tokens; i++) {
-      const token = argmax(logits);
-      if (model.isEog(token)) break;
-      process.stdout.write(decoder.decode(model.tokenToPiece(token), { stream: true }));
-      logits = await context.evaluate([token]);
+    for await (const chunk of context.generate(options.prompt, { max_new_tokens: options.tokens })) {
+      process.stdout.write(chunk.text);
     }
-    process.stdout.write(`${decoder.decode()}\n`);
+    process.stdout.write('\n');
   } finally {
     model.dispose(); // also disposes the context
   }
