@@ -115,7 +115,8 @@ void Engine::Run() {
       ran = Step();
     }
     Retire();
-    if (!ran) {  // everything left is paused: sleep until a read or a new job
+    if (!ran) {  // everything left is paused: announce what waits, sleep until a read or a new job
+      for (auto& a : active_) a->job->FlushNotify(true);
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return woken_ || stopping_; });
     }
@@ -285,6 +286,10 @@ bool Engine::Step() {
     }
   }
   for (auto& a : active_) FinishIfDone(*a);
+  const auto after = Clock::now();
+  // A slow step means the next chunk is far: announce what waits now.
+  const bool slow = after - now >= Job::kNotifyInterval;
+  for (auto& a : active_) a->job->FlushNotify(slow);
   return true;
 }
 

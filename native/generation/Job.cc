@@ -19,6 +19,16 @@ void Job::Push(Chunk chunk) {
       for (auto& l : chunk.logits) same->logits.push_back(std::move(l));
     }
   }
+  deferred_ = true;
+  FlushNotify(false);
+}
+
+void Job::FlushNotify(bool force) {
+  if (!deferred_) return;
+  const auto now = Clock::now();
+  if (!force && now - lastNotify_ < kNotifyInterval) return;
+  deferred_ = false;
+  lastNotify_ = now;
   Notify();
 }
 

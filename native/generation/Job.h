@@ -86,7 +86,12 @@ class Job {
   void Complete(Finish finish);
   bool Paused();
   // Tells JS there is something to read (at most one notification pending).
+  // Chunks are announced at most every kNotifyInterval: a fast model does not
+  // wake the JS thread for every token (it would compete with llama.cpp's
+  // threads for the cores); the engine calls FlushNotify() after every step.
   void Notify();
+  void FlushNotify(bool force);
+  static constexpr std::chrono::microseconds kNotifyInterval{2000};
 
   // ---- JS thread ----
   Delivery Read();
@@ -100,6 +105,8 @@ class Job {
   size_t queuedTokens_ = 0;
   bool completed_ = false;
   std::atomic<bool> notifyPending_{false};
+  bool deferred_ = false;             // engine thread: chunks not announced yet
+  Clock::time_point lastNotify_{};    // engine thread
   Napi::ThreadSafeFunction notify_;
   bool released_ = false;      // engine side: notify_ released
   bool notifierAlive_ = true;  // JS side: notify_ not yet finalized

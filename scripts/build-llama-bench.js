@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Builds llama.cpp's own `llama-bench` tool from vendor/llama.cpp (or
+ * LLAMA_GENERATE_LLAMA_CPP_DIR) with the ggml/llama settings the addon uses
+ * (see CMakeLists.txt), for the side-by-side benchmark in bench/generate.ts.
+ *
+ *   npm run bench:llama            # or: node scripts/build-llama-bench.js
+ *
+ * Build directory: bench/.llama/build; the binary is copied to
+ * bench/.llama/bin/llama-bench. Only the `llama-bench` target is built.
+ * A second run is quick: CMake is configured again only when the settings
+ * changed, and the build itself is incremental.
+ *
+ * Environment: LLAMA_GENERATE_NATIVE=1 tunes for this CPU (-march=native),
+ * like `npm run build:native`; JOBS=N overrides the parallel job count (2).
+ * Extra arguments are passed to the CMake configure step, e.g.
+ *   node scripts/build-llama-bench.js -DGGML_CUDA=ON
+ */
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const outDir = path.join(root, 'bench', '.llama');
+const buildDir = path.join(outDir, 'build');
+const binDir = path.join(outDir, 'bin');
+const exe = process.platform === 'win32' ? 'llama-bench.exe' : 'llama-bench';
+const stampFile = path.join(buildDir, 'llama-generate-configure.json');
+
+function llamaCppDir() {
+  const fromEnv = process.env.LLAMA_GENERATE_LLAMA_CPP_DIR;
+  const dir = fromEnv && fromEnv !== '' ? path.resolve(fromEnv) : path.join(root, 'vendor', 'llama.cpp');
+  if (!fs.existsSync(path.join(dir, 'include', 'llama.h')) || !fs.existsSync(path.join(dir, 'tools', 'llama-bench'))) {
+    const where = fromEnv ? `LLAMA_GENERATE_LLAMA_CPP_DIR (${dir})` : 'vendor/llama.cpp';
+    console.error(`build-llama-bench: llama.cpp sources not found at ${where}.`);
+    console.error('Run `npm run vendor` first (or point LLAMA_GENERATE_LLAMA_CPP_DIR at a llama.cpp checkout).');
+    process.exit(1);
+  }
+  return dir;
+}
+
+function which(program) {
+  const exts = process.platform === 'win32' ? ['.exe', '.cmd', ''] : [''];
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      const candidate = path.join(dir, program + ext);
+      try {
+        fs.accessSync(candidate, fs.constants.X_OK);
+        if (fs.statSync(candidate).isFile()) return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return null;
+}
+
+function run(cmd, args) {
+  console.log(`> ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.error) {
+    console.error(`build-llama-bench: could not run ${cmd}: ${r.error.message}`);
+    process.exit(1);
+  }
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+/** The configure arguments: the same llama/ggml settings as the addon's CMakeLists.txt, plus tools. */
+function configureArgs(srcDir, extra) {
+  const native = process.env.LLAMA_GENERATE_NATIVE === '1' ? 'ON' : 'OFF';
+  const args = [
+    '-S', srcDir,
+    '-B', buildDir,
+    '-DCMAKE_BUILD_TYPE=Release',
+    // as in the addon: static llama/ggml, compiled position-independent
+    '-DBUILD_SHARED_LIBS=OFF',
+    '-DCMAKE_POSITION_INDEPENDENT_CODE=ON',
+    `-DGGML_NATIVE=${native}`,
+    '-DGGML_OPENMP=OFF',
+    '-DLLAMA_CURL=OFF',
+    '-DLLAMA_OPENSSL=OFF',
+    '-DLLAMA_ALL_WARNINGS=OFF',
+    // llama-bench is a tool and needs the common library; nothing else
+    '-DLLAMA_BUILD_COMMON=ON',
+    '-DLLAMA_BUILD_TOOLS=ON',
+    '-DLLAMA_BUILD_TESTS=OFF',
+    '-DLLAMA_BUILD_EXAMPLES=OFF',
+    '-DLLAMA_BUILD_SERVER=OFF',
+    '-DLLAMA_BUILD_APP=OFF',
+    '-DLLAMA_BUILD_UI=OFF',
+    '-DGGML_BUILD_TESTS=OFF',
+    '-DGGML_BUILD_EXAMPLES=OFF',
+  ];
+  const ccache = which('ccache');
+  if (ccache) args.push(`-DCMAKE_C_COMPILER_LAUNCHER=${ccache}`, `-DCMAKE_CXX_COMPILER_LAUNCHER=${ccache}`);
+  const cacheExists = fs.existsSync(path.join(buildDir, 'CMakeCache.txt'));
+  // The generator cannot change in an existing build directory: only pick one for a fresh one.
+  if (!cacheExists && which('ninja')) args.push('-G', 'Ninja');
+  args.push(...extra);
+  return args;
+}
+
+function needsConfigure(args) {
+  if (!fs.existsSync(path.join(buildDir, 'CMakeCache.txt'))) return true;
+  try {
+    const stamp = JSON.parse(fs.readFileSync(stampFile, 'utf8'));
+    // -G only appears on a fresh configure; compare without it
+    const strip = (a) => a.filter((x, i) => x !== '-G' && a[i - 1] !== '-G');
+    return JSON.stringify(strip(stamp.args)) !== JSON.stringify(strip(args));
+  } catch {
+    return true;
+  }
+}
+
+function builtBinary() {
+  const candidates = [
+    path.join(buildDir, 'bin', exe),
+    path.join(buildDir, 'bin', 'Release', exe),
+    path.join(buildDir, 'tools', 'llama-bench', exe),
+  ];
+  return candidates.find((p) => fs.existsSync(p)) ?? null;
+}
+
+function main(extra) {
+  const srcDir = llamaCppDir();
+  if (!which('cmake')) {
+    console.error('build-llama-bench: cmake not found on PATH (CMake >= 3.19 is needed, as for the addon).');
+    process.exit(1);
+  }
+  fs.mkdirSync(buildDir, { recursive: true });
+  const args = configureArgs(srcDir, extra);
+  if (needsConfigure(args)) {
+    run('cmake', args);
+    fs.writeFileSync(stampFile, JSON.stringify({ args }, null, 2) + '\n');
+  }
+  const jobs = process.env.JOBS || '2';
+  run('cmake', ['--build', buildDir, '--config', 'Release', '--target', 'llama-bench', '-j', jobs]);
+
+  const built = builtBinary();
+  if (!built) {
+    console.error(`build-llama-bench: the build finished but ${exe} was not found under ${buildDir}.`);
+    process.exit(1);
+  }
+  fs.mkdirSync(binDir, { recursive: true });
+  const dest = path.join(binDir, exe);
+  const src = fs.statSync(built);
+  let upToDate = false;
+  try {
+    const d = fs.statSync(dest);
+    upToDate = d.size === src.size && d.mtimeMs >= src.mtimeMs;
+  } catch {
+    // not copied yet
+  }
+  if (!upToDate) {
+    fs.copyFileSync(built, dest);
+    fs.chmodSync(dest, 0o755);
+  }
+  console.log(`llama-bench: ${path.relative(process.cwd(), dest) || dest}`);
+}
+
+if (require.main === module) main(process.argv.slice(2));
+
+module.exports = { binaryPath: path.join(binDir, exe), buildDir };
