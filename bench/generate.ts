@@ -8,7 +8,7 @@
  *
  * Usage:  npx tsx bench/generate.ts [--reps N] [--models a,b] [--threads 1,2] [--quick]
  *                                   [--skip-concurrency] [--llama-only]
- *   --reps N             alternating runs per row and side (default 5; mean ± stddev reported)
+ *   --reps N             alternating runs per row and side (default 7; median [min–max] reported)
  *   --models a,b         restrict to models whose id contains one of these
  *                        (ids: stories260K, random-100m-q8_0)
  *   --threads 1,2        thread counts (default 1,2)
@@ -29,6 +29,7 @@ import { mulberry32 } from '../test/support/random';
 const ROOT = resolve(__dirname, '..');
 const RESULTS = join(ROOT, 'bench', 'results');
 const LLAMA_BENCH = join(ROOT, 'bench', '.llama', 'bin', process.platform === 'win32' ? 'llama-bench.exe' : 'llama-bench');
+const LLAMA_BATCHED_BENCH = join(ROOT, 'bench', '.llama', 'bin', process.platform === 'win32' ? 'llama-batched-bench.exe' : 'llama-batched-bench');
 
 const MODELS = [
   { id: 'stories260K', label: 'stories260K', path: join(ROOT, 'models', 'stories260K.gguf'), make: null },
@@ -94,7 +95,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { reps: 5, models: null, threads: [1, 2], concurrency: true, llamaOnly: false };
+  const args: Args = { reps: 7, models: null, threads: [1, 2], concurrency: true, llamaOnly: false };
   const list = (v: string | undefined, name: string): string[] => {
     if (!v) throw new Error(`${name} needs a value`);
     return v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -121,7 +122,7 @@ interface Stat {
   samples: number[];
 }
 
-/** Mean and sample standard deviation, as llama-bench reports (avg_ts, stddev_ts). */
+/** Mean and sample standard deviation (as llama-bench reports: avg_ts, stddev_ts), and the median. */
 function stat(samples: number[]): Stat {
   const n = samples.length;
   const mean = n ? samples.reduce((a, b) => a + b, 0) / n : NaN;
@@ -131,17 +132,21 @@ function stat(samples: number[]): Stat {
   return { mean, stddev, median, samples };
 }
 
-const ts = (s: Stat | null | undefined): string =>
-  !s || !Number.isFinite(s.mean) ? '–' : `${s.mean.toFixed(s.mean < 100 ? 2 : 1)} ± ${s.stddev.toFixed(s.mean < 100 ? 2 : 1)}`;
+/** Median [min–max]: this VM's speed is bimodal run to run, so medians compare better than means. */
+const ts = (s: Stat | null | undefined): string => {
+  if (!s || !Number.isFinite(s.median)) return '–';
+  const d = s.median < 100 ? 2 : 0;
+  return `${s.median.toFixed(d)} [${Math.min(...s.samples).toFixed(d)}–${Math.max(...s.samples).toFixed(d)}]`;
+};
 
 // ---------------------------------------------------------------------------
 // Preparation: llama-bench binary, models
 // ---------------------------------------------------------------------------
 function ensureLlamaBench(): void {
-  if (existsSync(LLAMA_BENCH)) return;
+  if (existsSync(LLAMA_BENCH) && existsSync(LLAMA_BATCHED_BENCH)) return;
   console.log('llama-bench not built yet: running scripts/build-llama-bench.js (several minutes the first time)');
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-llama-bench.js')], { stdio: 'inherit' });
-  if (r.status !== 0 || !existsSync(LLAMA_BENCH)) throw new Error('building llama-bench failed (see above); try `npm run bench:llama`');
+  if (r.status !== 0 || !existsSync(LLAMA_BENCH) || !existsSync(LLAMA_BATCHED_BENCH)) throw new Error('building llama-bench failed (see above); try `npm run bench:llama`');
 }
 
 function ensureModel(m: BenchModel): void {
@@ -346,6 +351,28 @@ async function runStreams(ctx: GenContext, streams: number, bos: number, vocabSi
   return { streams, totalTokens, wallMs, aggregate: totalTokens / (wallMs / 1000), perStream };
 }
 
+/** llama.cpp's llama-batched-bench arguments for S streams, the same shape as runStreams(). */
+function batchedBenchArgs(modelPath: string, streams: number, fa: string): string[] {
+  return [
+    '-m', modelPath, '-c', String(256 * streams), '-b', String(BATCH), '-ub', String(UBATCH),
+    '-npp', '2', '-ntg', String(N_GEN), '-npl', String(streams),
+    '-t', String(CONCURRENCY_THREADS), '-tb', String(CONCURRENCY_THREADS), '-fa', fa, '--poll', String(POLL),
+    // as our contexts: one unified KV buffer when there are several sequences
+    streams > 1 ? '-kvu' : '-no-kvu',
+    '--output-format', 'jsonl',
+  ];
+}
+
+/** One llama-batched-bench run: generated tokens / (prompt + generation time), like our aggregate. */
+function runBatchedBench(modelPath: string, streams: number, fa: string): number {
+  const r = spawnSync(LLAMA_BATCHED_BENCH, batchedBenchArgs(modelPath, streams, fa), { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`llama-batched-bench failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`llama-batched-bench printed no result: ${r.stdout.slice(-500)}`);
+  const j = JSON.parse(line) as { pl: number; tg: number; t: number };
+  return (j.pl * j.tg) / j.t;
+}
+
 // ---------------------------------------------------------------------------
 // Provenance
 // ---------------------------------------------------------------------------
@@ -413,6 +440,11 @@ interface Row {
 interface ConcurrencyRow {
   streams: number;
   aggregate: Stat;
+  /** llama-batched-bench, same shape, alternating with ours */
+  llama: Stat;
+  llamaRuns: number[];
+  /** llama-batched-bench's own S streams / 1 stream */
+  llamaVsOne: number | null;
   perStreamMean: number;
   vsOne: number | null;
   runs: StreamsRun[];
@@ -471,7 +503,12 @@ async function main(): Promise<void> {
         llamaBenchBuild = `${r.tg.build_commit ?? '?'} (${r.tg.build_number ?? '?'})`;
       };
       const oursRun = async (rep: number): Promise<void> => {
+        // Each llama-bench invocation warms up right before each test (a full
+        // pp512, a one-token generation); do the same: after an idle gap this
+        // VM's first decode runs up to 40% slower.
+        await runOursPp(ctx, prompt(-1));
         oPp.push(await runOursPp(ctx, prompt(rep)));
+        await ctx.generate([bos], { max_new_tokens: 1, ...GREEDY }).result;
         oTg.push(await runOursTg(ctx, bos));
       };
       for (let rep = 0; rep < args.reps; rep++) {
@@ -500,7 +537,7 @@ async function main(): Promise<void> {
         const secondary = or.length
           ? stat(or.map((r) => ('wallRate' in r ? r.wallRate : r.reported)))
           : null;
-        const ratio = ours ? ours.mean / llama.mean : null;
+        const ratio = ours ? ours.median / llama.median : null;
         rows.push({
           model: m.id,
           modelLabel: m.label,
@@ -524,16 +561,28 @@ async function main(): Promise<void> {
         const ctx = (await model.createContext(
           contextOptions(CONCURRENCY_THREADS, streams, 256 * streams),
         )) as GenContext;
+        const fa = (await resolvedFlashAttention(model, CONCURRENCY_THREADS)) === 'disabled' ? 'off' : 'on';
         await runStreams(ctx, streams, bos, vocabSize); // warm-up
+        runBatchedBench(m.path, streams, fa);
         const runs: StreamsRun[] = [];
-        for (let rep = 0; rep < args.reps; rep++) runs.push(await runStreams(ctx, streams, bos, vocabSize));
+        const llamaRuns: number[] = [];
+        for (let rep = 0; rep < args.reps; rep++) {
+          // alternate which side goes first, as for the rows above
+          if (rep % 2 === 0) llamaRuns.push(runBatchedBench(m.path, streams, fa));
+          runs.push(await runStreams(ctx, streams, bos, vocabSize));
+          if (rep % 2 === 1) llamaRuns.push(runBatchedBench(m.path, streams, fa));
+        }
         ctx.dispose();
         const aggregate = stat(runs.map((r) => r.aggregate));
-        concurrency.push({ streams, aggregate, perStreamMean: aggregate.mean / streams, vsOne: null, runs });
-        console.log(`  ${streams} stream${streams > 1 ? 's' : ''}: ${ts(aggregate)} t/s aggregate`);
+        const llama = stat(llamaRuns);
+        concurrency.push({ streams, aggregate, llama, llamaRuns, llamaVsOne: null, perStreamMean: aggregate.median / streams, vsOne: null, runs });
+        console.log(`  ${streams} stream${streams > 1 ? 's' : ''}: ours ${ts(aggregate)} t/s aggregate, llama-batched-bench ${ts(llama)} t/s`);
       }
       const one = concurrency.find((c) => c.streams === 1);
-      for (const c of concurrency) c.vsOne = one ? c.aggregate.mean / one.aggregate.mean : null;
+      for (const c of concurrency) {
+        c.vsOne = one ? c.aggregate.median / one.aggregate.median : null;
+        c.llamaVsOne = one ? c.llama.median / one.llama.median : null;
+      }
     }
     model.dispose();
   }
@@ -571,7 +620,7 @@ async function main(): Promise<void> {
     flashAttentionResolved: faResolved,
     pp: `${N_PROMPT} random token ids in [3, vocab) (mulberry32, seed 1000 + run), context cleared first; rate = ${N_PROMPT} / r.timings.promptMs`,
     tg: `prompt [BOS], ${N_GEN} new tokens, greedy, ignore_eos; rate = (tokens after the first chunk) / (first chunk to last chunk), measured in the for-await consumer`,
-    concurrency: `${CONCURRENCY_MODEL}, ${CONCURRENCY_THREADS} threads, sequences = streams, contextSize 256 × streams; each stream [BOS, distinct token], ${N_GEN} new tokens; aggregate = all tokens / (start to last token)`,
+    concurrency: `${CONCURRENCY_MODEL}, ${CONCURRENCY_THREADS} threads, sequences = streams, contextSize 256 × streams; each stream [BOS, distinct token], ${N_GEN} new tokens; aggregate = all tokens / (start to last token); llama-batched-bench: \`bench/.llama/bin/llama-batched-bench ${batchedBenchArgs('MODEL', 0, 'on').join(' ').replace(/-c 0|-npl 0|-no-kvu/g, (x) => ({ '-c 0': '-c 256×S', '-npl 0': '-npl S', '-no-kvu': '-kvu (S > 1)' })[x]!)}\`, rate = S × ${N_GEN} / (t_pp + t_tg)`,
     goals: { minRatio: MIN_RATIO, minScaling4: MIN_SCALING_4 },
   };
 
@@ -588,11 +637,13 @@ async function main(): Promise<void> {
   ];
   const cTable = concurrency.length
     ? [
-        '| streams | aggregate t/s | per stream t/s | vs 1 stream | goal |',
-        '|---:|---:|---:|---:|---|',
+        '| streams | ours aggregate t/s | per stream t/s | ours vs 1 stream | llama-batched-bench t/s | its vs 1 stream | ours / llama-batched-bench | goal |',
+        '|---:|---:|---:|---:|---:|---:|---:|---|',
         ...concurrency.map(
           (c) =>
-            `| ${c.streams} | ${ts(c.aggregate)} | ${c.perStreamMean.toFixed(2)} | ${c.vsOne === null ? '–' : c.vsOne.toFixed(2) + '×'} | ${
+            `| ${c.streams} | ${ts(c.aggregate)} | ${c.perStreamMean.toFixed(2)} | ${c.vsOne === null ? '–' : c.vsOne.toFixed(2) + '×'} | ${ts(c.llama)} | ${
+              c.llamaVsOne === null ? '–' : c.llamaVsOne.toFixed(2) + '×'
+            } | ${(c.aggregate.median / c.llama.median).toFixed(3)}× | ${
               c.streams === 4 && c.vsOne !== null ? (c.vsOne >= MIN_SCALING_4 ? `≥ ${MIN_SCALING_4}× ✓` : `< ${MIN_SCALING_4}× ✗`) : ''
             } |`,
         ),
@@ -621,7 +672,7 @@ async function main(): Promise<void> {
     `Code: commit ${machine.commit}${machine.libDirty ? ' + uncommitted changes under lib/' : ''}${machine.nativeDirty ? ' + uncommitted changes under native/' : ''}; addon built ${machine.addonBuilt ?? 'unknown'}; llama-bench built ${machine.llamaBenchBuilt ?? 'unknown'}.`,
     '',
     `llama-bench: \`${settings.llamaBenchCommand}\`, one repetition per invocation; ours: \`createContext({ contextSize: 1024, batchSize: ${BATCH}, ubatchSize: ${UBATCH}, threads, threadsBatch: threads })\`, greedy, \`ignore_eos\`.`,
-    `${args.reps} run${args.reps > 1 ? 's' : ''} per side, alternating (llama-bench first on odd runs, ours first on even ones), each side warmed up first; mean ± sample stddev of tokens/s.`,
+    `${args.reps} run${args.reps > 1 ? 's' : ''} per side, alternating (llama-bench first on odd runs, ours first on even ones), each test warmed up right before it on both sides (llama-bench's own warm-up: the same pp512, a one-token generation); median [min–max] of tokens/s; ratios are of medians.`,
     `Flash attention: ${faNote}.`,
     `pp512: ${settings.pp}. tg128: ${settings.tg}.`,
     '',

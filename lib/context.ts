@@ -42,9 +42,11 @@ export interface ContextOptions {
   /** Element types of the K and V caches (default `'f16'` both). */
   kvCacheType?: { k?: KvCacheType; v?: KvCacheType };
   /**
-   * One KV buffer shared by all sequences (default `true`). Needed to copy part
-   * of a sequence into another (prefix sharing); `false` gives each sequence
-   * `contextSize / sequences` cells of its own.
+   * One KV buffer shared by all sequences (default: `true` when `sequences` >
+   * 1). Needed to copy part of a sequence into another (prefix sharing);
+   * `false` gives each sequence `contextSize / sequences` cells of its own.
+   * With one sequence both are the same, and `false` is faster: llama.cpp
+   * checks a unified cache's batches against all 256 possible sequences.
    */
   unifiedKvCache?: boolean;
 }
@@ -126,7 +128,7 @@ export function resolveContextOptions(options: ContextOptions, trainContextSize:
     flashAttention,
     typeK,
     typeV,
-    unifiedKvCache: options.unifiedKvCache ?? true,
+    unifiedKvCache: options.unifiedKvCache ?? sequences > 1,
   };
 }
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * Builds llama.cpp's own `llama-bench` tool from vendor/llama.cpp (or
- * LLAMA_GENERATE_LLAMA_CPP_DIR) with the ggml/llama settings the addon uses
- * (see CMakeLists.txt), for the side-by-side benchmark in bench/generate.ts.
+ * Builds llama.cpp's own `llama-bench` and `llama-batched-bench` tools from
+ * vendor/llama.cpp (or LLAMA_GENERATE_LLAMA_CPP_DIR) with the ggml/llama
+ * settings the addon uses (see CMakeLists.txt), for the side-by-side
+ * benchmark in bench/generate.ts.
  *
  *   npm run bench:llama            # or: node scripts/build-llama-bench.js
  *
- * Build directory: bench/.llama/build; the binary is copied to
- * bench/.llama/bin/llama-bench. Only the `llama-bench` target is built.
+ * Build directory: bench/.llama/build; the binaries are copied to
+ * bench/.llama/bin/. Only those two targets are built.
  * A second run is quick: CMake is configured again only when the settings
  * changed, and the build itself is incremental.
  *
@@ -25,7 +26,8 @@ const root = path.join(__dirname, '..');
 const outDir = path.join(root, 'bench', '.llama');
 const buildDir = path.join(outDir, 'build');
 const binDir = path.join(outDir, 'bin');
-const exe = process.platform === 'win32' ? 'llama-bench.exe' : 'llama-bench';
+const TOOLS = ['llama-bench', 'llama-batched-bench'];
+const exeName = (tool) => (process.platform === 'win32' ? `${tool}.exe` : tool);
 const stampFile = path.join(buildDir, 'llama-generate-configure.json');
 
 function llamaCppDir() {
@@ -114,31 +116,20 @@ function needsConfigure(args) {
   }
 }
 
-function builtBinary() {
+function builtBinary(tool) {
+  const exe = exeName(tool);
   const candidates = [
     path.join(buildDir, 'bin', exe),
     path.join(buildDir, 'bin', 'Release', exe),
-    path.join(buildDir, 'tools', 'llama-bench', exe),
+    path.join(buildDir, 'tools', tool.replace(/^llama-/, ''), exe),
   ];
   return candidates.find((p) => fs.existsSync(p)) ?? null;
 }
 
-function main(extra) {
-  const srcDir = llamaCppDir();
-  if (!which('cmake')) {
-    console.error('build-llama-bench: cmake not found on PATH (CMake >= 3.19 is needed, as for the addon).');
-    process.exit(1);
-  }
-  fs.mkdirSync(buildDir, { recursive: true });
-  const args = configureArgs(srcDir, extra);
-  if (needsConfigure(args)) {
-    run('cmake', args);
-    fs.writeFileSync(stampFile, JSON.stringify({ args }, null, 2) + '\n');
-  }
-  const jobs = process.env.JOBS || '2';
-  run('cmake', ['--build', buildDir, '--config', 'Release', '--target', 'llama-bench', '-j', jobs]);
-
-  const built = builtBinary();
+/** Copies a built tool to bench/.llama/bin unless the copy there is current. */
+function install(tool) {
+  const exe = exeName(tool);
+  const built = builtBinary(tool);
   if (!built) {
     console.error(`build-llama-bench: the build finished but ${exe} was not found under ${buildDir}.`);
     process.exit(1);
@@ -157,9 +148,27 @@ function main(extra) {
     fs.copyFileSync(built, dest);
     fs.chmodSync(dest, 0o755);
   }
-  console.log(`llama-bench: ${path.relative(process.cwd(), dest) || dest}`);
+  console.log(`${tool}: ${path.relative(process.cwd(), dest) || dest}`);
+}
+
+function main(extra) {
+  const srcDir = llamaCppDir();
+  if (!which('cmake')) {
+    console.error('build-llama-bench: cmake not found on PATH (CMake >= 3.19 is needed, as for the addon).');
+    process.exit(1);
+  }
+  fs.mkdirSync(buildDir, { recursive: true });
+  const args = configureArgs(srcDir, extra);
+  if (needsConfigure(args)) {
+    run('cmake', args);
+    fs.writeFileSync(stampFile, JSON.stringify({ args }, null, 2) + '\n');
+  }
+  const jobs = process.env.JOBS || '2';
+  const targets = TOOLS.flatMap((tool) => ['--target', tool]);
+  run('cmake', ['--build', buildDir, '--config', 'Release', ...targets, '-j', jobs]);
+  for (const tool of TOOLS) install(tool);
 }
 
 if (require.main === module) main(process.argv.slice(2));
 
-module.exports = { binaryPath: path.join(binDir, exe), buildDir };
+module.exports = { binaryPath: path.join(binDir, exeName('llama-bench')), batchedBinaryPath: path.join(binDir, exeName('llama-batched-bench')), buildDir };
