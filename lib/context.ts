@@ -40,7 +40,12 @@ export interface ContextOptions {
   /** Flash attention (default `'auto'`: on where the backend supports it). */
   flashAttention?: 'auto' | 'enabled' | 'disabled' | boolean;
   /** Element types of the K and V caches (default `'f16'` both). */
-  kvCacheType?: { k?: KvCacheType; v?: KvCacheType };
+  kvCacheType?: {
+    /** Element type of the K cache. */
+    k?: KvCacheType;
+    /** Element type of the V cache; a quantised type needs flash attention. */
+    v?: KvCacheType;
+  };
   /**
    * One KV buffer shared by all sequences (default: `true` when `sequences` >
    * 1). Needed to copy part of a sequence into another (prefix sharing);
@@ -71,11 +76,20 @@ export interface PositionRange {
 
 /** Positions held by a sequence: every position in `[min, max]` is present. */
 export interface SequencePositions {
+  /** Lowest position present. */
   readonly min: number;
+  /** Highest position present. */
   readonly max: number;
 }
 
-/** Timings kept by llama.cpp for a context since its creation. */
+/**
+ * Token counts and timings kept by llama.cpp for a context since its creation
+ * (`llama_perf_context`); see {@link Context.stats}: `promptTokens` and
+ * `promptMs` (tokens evaluated in batches of more than one, and the time
+ * spent), `evalTokens` and `evalMs` (tokens evaluated one at a time:
+ * generation steps), `loadMs` (from the context's creation to its first
+ * evaluation). Times in milliseconds.
+ */
 export type ContextStats = Readonly<NativeContextStats>;
 
 function integerOption(value: unknown, name: string, fallback: number, min: number, max: number): number {
@@ -159,14 +173,22 @@ export class Context {
   /** The flash attention setting the context was created with. */
   readonly flashAttention: 'auto' | 'enabled' | 'disabled';
   /** Element types of the K and V caches. */
-  readonly kvCacheType: Readonly<{ k: KvCacheType; v: KvCacheType }>;
+  readonly kvCacheType: Readonly<{
+    /** Element type of the K cache. */
+    k: KvCacheType;
+    /** Element type of the V cache. */
+    v: KvCacheType;
+  }>;
 
   readonly #native: NativeContext;
   readonly #queue = new OperationQueue();
   readonly #pool: SequencePool;
   readonly #onDispose: () => void;
 
-  /** Not for direct use: contexts come from {@link Model.createContext}. */
+  /**
+   * Not for direct use: contexts come from {@link Model.createContext}.
+   * @hidden
+   */
   constructor(model: Model, handle: NativeContext, options: NativeContextOptions, onDispose: () => void) {
     const info = handle.info();
     this.model = model;

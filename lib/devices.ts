@@ -22,7 +22,12 @@ export function listDevices(): Device[] {
   return native().listDevices();
 }
 
-/** What the native build supports. */
+/**
+ * What the native build supports; see {@link systemInfo}: `llamaCppBuild`
+ * (llama.cpp's version string), `system` (llama.cpp's system info line: CPU
+ * features and backends compiled in), `supportsGpuOffload`, `supportsMmap`,
+ * `supportsMlock`, and `maxSequences` (most sequences a context may have).
+ */
 export type SystemInfo = Readonly<NativeSystemInfo>;
 
 /** llama.cpp's build number and CPU/GPU features of this build. */

@@ -64,6 +64,14 @@ export type {
   GenerationConfig,
   GenerationConfigInput,
   GenerationValues,
+  CanonicalField,
+  DefaultedField,
+  LayerValues,
+  SequenceBias,
+  SequenceBiasEntry,
+  LogitBias,
+  ExplainStage,
+  Semantics,
   GenerationSources,
   ConfigSource,
   ConfigLayer,
@@ -78,4 +86,5 @@ export type { JsonSchemaToGbnfOptions } from './grammar';
 export { createSampler, processLogits, sample, Sampler } from './sampling';
 export type { CreateSamplerOptions, OneShotOptions, LogitsHook, SampleOptions, ChainPlan, StageDescriptor } from './sampling';
 export { readGgufHeader } from './gguf/reader';
-export type { GgufHeader, GgufValue, GgufTensorInfo } from './gguf/types';
+export type { ReadGgufHeaderOptions } from './gguf/reader';
+export type { GgufHeader, GgufValue, GgufValueTypeInfo, GgufTensorInfo } from './gguf/types';

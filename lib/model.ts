@@ -35,7 +35,11 @@ export interface LoadModelOptions {
   signal?: AbortSignal;
 }
 
-/** Special token ids of a model; `null` where the model has none. */
+/**
+ * Special token ids of a model, `null` where the model has none: `bos`,
+ * `eos`, `eot` (end of turn), `sep`, `nl` (newline), `pad`, and the
+ * fill-in-the-middle tokens `fimPrefix`, `fimSuffix`, `fimMiddle`.
+ */
 export type SpecialTokens = Readonly<NativeModelInfo['specialTokens']>;
 
 /**
@@ -169,7 +173,10 @@ export class Model {
   readonly #native: NativeModel;
   readonly #contexts = new Set<Context>();
 
-  /** Not for direct use: models come from {@link loadModel}. */
+  /**
+   * Not for direct use: models come from {@link loadModel}.
+   * @hidden
+   */
   constructor(path: string, handle: NativeModel, metadata: Record<string, GgufValue>, vocabOnly: boolean) {
     const info = handle.info();
     this.path = path;

@@ -70,11 +70,17 @@ export interface NativeContextInfo {
   threadsBatch: number;
 }
 
+/** llama.cpp's performance counters of a context (`llama_perf_context`). */
 export interface NativeContextStats {
+  /** Prompt tokens evaluated (batches of more than one token). */
   promptTokens: number;
+  /** Time spent evaluating them, in milliseconds. */
   promptMs: number;
+  /** Tokens evaluated one at a time (generation steps). */
   evalTokens: number;
+  /** Time spent evaluating them, in milliseconds. */
   evalMs: number;
+  /** From the context's creation to its first evaluation, in milliseconds. */
   loadMs: number;
 }
 
@@ -116,12 +122,19 @@ export interface NativeDevice {
   memoryTotal: number;
 }
 
+/** What the loaded llama.cpp build supports. */
 export interface NativeSystemInfo {
+  /** llama.cpp's version string (`llama_version()`). */
   llamaCppBuild: string;
+  /** llama.cpp's system info line: the CPU features and backends compiled in (`llama_print_system_info()`). */
   system: string;
+  /** Whether a GPU backend is available to offload layers to. */
   supportsGpuOffload: boolean;
+  /** Whether weights can be memory-mapped (`useMmap`). */
   supportsMmap: boolean;
+  /** Whether weights can be locked in RAM (`useMlock`). */
   supportsMlock: boolean;
+  /** Most sequences a context may have (`llama_max_parallel_sequences()`). */
   maxSequences: number;
 }
 

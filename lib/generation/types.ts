@@ -9,6 +9,7 @@ export type FinishReason = 'eos' | 'stop_string' | 'length' | 'max_time' | 'abor
 export interface ChatMessage {
   /** `'system'`, `'user'`, `'assistant'`, or any role the template knows. */
   role: string;
+  /** The message's text. */
   content: string;
 }
 
@@ -17,16 +18,24 @@ export type GenerationInput = string | Tokens | readonly ChatMessage[];
 
 /** The log-probability of a token under the model's raw (unprocessed) distribution. */
 export interface TokenLogprob {
+  /** The token id. */
   token: number;
+  /** Its natural-log probability (≤ 0). */
   logprob: number;
   /** With `top_logprobs: n`: the n most likely tokens of this step, most likely first. */
-  topLogprobs?: ReadonlyArray<{ token: number; logprob: number }>;
+  topLogprobs?: ReadonlyArray<{
+    /** A candidate token id. */
+    token: number;
+    /** Its natural-log probability. */
+    logprob: number;
+  }>;
 }
 
 /** Tokens produced since the previous chunk, with their text. */
 export interface GenerationChunk {
   /** Text of `tokens`; never splits a character (a token ending inside one waits for the next). */
   text: string;
+  /** The token ids of this chunk. */
   tokens: number[];
   /** Which output it belongs to (0 unless `num_return_sequences` > 1). */
   index: number;
@@ -38,6 +47,7 @@ export interface GenerationChunk {
 export interface PromptProgress {
   /** Prompt tokens in the cache so far (reused ones included). */
   evaluated: number;
+  /** Prompt length in tokens. */
   total: number;
 }
 
@@ -65,7 +75,10 @@ export interface GenerateOptions {
    * 'length'`; `true` or `{ keep }` drops the oldest half of the tokens after
    * the first `keep` (default 0) and goes on, as llama.cpp does.
    */
-  contextShift?: boolean | { keep?: number };
+  contextShift?: boolean | {
+    /** Tokens at the start of the sequence that are never dropped (default 0). */
+    keep?: number;
+  };
   /** Text input: add BOS/EOS as the vocabulary asks (default `true`). */
   addSpecial?: boolean;
   /** Text input: parse special tokens such as `<|im_start|>` in the text (default `false`; `true` for chat). */
@@ -91,6 +104,7 @@ export interface GenerationOutput {
   text: string;
   /** The generated tokens; an end-of-generation token that stopped it is not included. */
   tokens: number[];
+  /** Why it ended. */
   finishReason: FinishReason;
   /** The stop string that ended it (`finishReason: 'stop_string'`). */
   stopString?: string;
@@ -134,7 +148,9 @@ export interface GenerationResult extends GenerationOutput {
   prompt: Int32Array;
   /** The sequence output 0 used. */
   sequence: number;
+  /** Token counts. */
   usage: GenerationUsage;
+  /** Where the time went. */
   timings: GenerationTimings;
   /** The configuration it ran with. */
   config: ResolvedGenerationConfig;

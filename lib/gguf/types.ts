@@ -90,9 +90,13 @@ export type GgufValue = number | bigint | boolean | string | GgufValue[];
 
 /** Type tag of a metadata entry as found in the file; `itemType` is set for arrays only. */
 export interface GgufValueTypeInfo {
-  /** Stored type of the value. */
+  /**
+   * Stored type of the value, numbered as `enum gguf_type` in gguf.h: 0 UINT8,
+   * 1 INT8, 2 UINT16, 3 INT16, 4 UINT32, 5 INT32, 6 FLOAT32, 7 BOOL, 8 STRING,
+   * 9 ARRAY, 10 UINT64, 11 INT64, 12 FLOAT64.
+   */
   type: GgufValueType;
-  /** Stored type of the array items when `type` is {@link GgufValueType.ARRAY}. */
+  /** Stored type of the array items when `type` is `ARRAY` (9). */
   itemType?: GgufValueType;
 }
 
@@ -102,7 +106,7 @@ export interface GgufTensorInfo {
   name: string;
   /** Dimensions in ggml order (`ne[0]`, the contiguous row length, first). */
   shape: number[];
-  /** ggml type id; see {@link GgmlType} for the named ones. */
+  /** ggml type id (`enum ggml_type` in ggml.h: 0 F32, 1 F16, 8 Q8_0, ...). */
   type: number;
   /** Byte offset of the tensor data relative to {@link GgufHeader.dataOffset}; `bigint` only beyond 2^53. */
   offset: bigint | number;

@@ -13,6 +13,7 @@ export type PlanValues = Partial<GenerationValues>;
 
 /** One native stage: `kind` plus its parameters. */
 export interface StageDescriptor {
+  /** The native stage, e.g. `'top_k'`, `'penalties'`, `'grammar'`. */
   kind: string;
   /** transformers' class name, for stages that reproduce one. */
   hf?: string;
@@ -21,9 +22,16 @@ export interface StageDescriptor {
 
 /** Everything the native chain is built from. */
 export interface ChainPlan {
+  /** Length of the logit vectors the chain takes. */
   vocabSize: number;
+  /** The stages before the draw, in the order they run. */
   stages: StageDescriptor[];
-  draw: { kind: 'greedy' | 'dist' | 'mirostat' | 'mirostat_v2' | 'adaptive_p'; [param: string]: unknown };
+  /** How the token is chosen, with its parameters. */
+  draw: {
+    /** Argmax, a seeded multinomial draw, Mirostat 1 or 2, or adaptive-p. */
+    kind: 'greedy' | 'dist' | 'mirostat' | 'mirostat_v2' | 'adaptive_p';
+    [param: string]: unknown;
+  };
   /** Index of the first warper stage: a JS `logits_processor` runs right before it. */
   hookAt: number;
   /** The seed every seeded stage and the draw use. */

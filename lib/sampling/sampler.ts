@@ -23,7 +23,10 @@ export class Sampler {
   readonly #native: NativeSampler;
   readonly #hook: LogitsHook | undefined;
 
-  /** Not for direct use: see {@link createSampler}. */
+  /**
+   * Not for direct use: see {@link createSampler}.
+   * @hidden
+   */
   constructor(plan: ChainPlan, handle: NativeSampler, hook: LogitsHook | undefined) {
     this.plan = plan;
     this.#native = handle;
