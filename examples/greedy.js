@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 'use strict';
-// Streams the greedy continuation of a prompt with context.generate().
+// Streams the greedy continuation of a prompt with context.generate(): the
+// most likely token at every step, so the output is the same on every run.
 // Usage: npm run demo -- [prompt] [--model path.gguf] [--tokens N]
+//    or: node examples/greedy.js [prompt] [--model path.gguf] [--tokens N]
+// The model defaults to $LLAMA_MODEL, then to the bundled models/stories260K.gguf.
 const path = require('node:path');
-const { loadModel } = require('..');
+const { loadModel } = require('llama-generate');
 
 function parseArgs(argv) {
-  const options = { model: path.join(__dirname, '..', 'models', 'stories260K.gguf'), tokens: 32, prompt: [] };
+  const options = { model: process.env.LLAMA_MODEL || path.join(__dirname, '..', 'models', 'stories260K.gguf'), tokens: 32, prompt: [] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--model') options.model = argv[++i];
     else if (argv[i] === '--tokens') options.tokens = Number(argv[++i]);
