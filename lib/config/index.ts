@@ -22,6 +22,8 @@ export type {
 } from './fields';
 export { DEFAULTS, DEFAULT_SAMPLER_ORDER } from './defaults';
 export { FIELD_INFO, FIELD_NAMES } from './meta';
+export { VALUE_KINDS, VALUE_CHOICES } from './kinds';
+export type { ValueKind } from './kinds';
 export type { ExplainStage, FieldInfo, Semantics } from './meta';
 export {
   assertImplemented,
