@@ -388,7 +388,13 @@ export class Context {
     return tokens as Int32Array;
   }
 
-  /** Prompt and generation timings measured by llama.cpp. */
+  /**
+   * Prompt and generation timings measured by llama.cpp (`llama_perf_context`).
+   * llama.cpp counts every decode of more than one token as prompt
+   * evaluation, so with several generations batched together their steps
+   * show up as prompt tokens: per-generation figures are in each result's
+   * `usage` and `timings`.
+   */
   async stats(): Promise<ContextStats> {
     return this.#enqueue(() => this.#native.stats());
   }

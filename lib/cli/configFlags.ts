@@ -5,7 +5,8 @@
  * drift apart: each value is checked by the same rule generate() uses.
  */
 import { readFileSync } from 'node:fs';
-import { ALIASES, DEFAULTS, FIELD_INFO, FIELD_NAMES, VALUE_CHOICES, VALUE_KINDS, resolveConfig } from '../config';
+import { ALIASES, DEFAULTS, FIELD_INFO, FIELD_NAMES, VALUE_CHOICES, VALUE_KINDS } from '../config';
+import { RULES } from '../config/rules';
 import type { CanonicalField, ExplainStage, GenerationConfigInput } from '../config';
 import { isLlamaError } from '../errors';
 import { booleanWord, type Flag, type ParsedArgs } from './flags';
@@ -154,7 +155,7 @@ function convert(field: CanonicalField, flag: string, raw: string | string[]): u
 
 /**
  * The generation config the flags in `parsed` set. Each value is validated
- * on its own by the library's rule, so an error names the flag:
+ * by the field's own rule in the library, so an error names the flag:
  * `--top-p: top_p must be in [0, 1], got 7`.
  */
 export function configFromFlags(parsed: ParsedArgs): GenerationConfigInput {
@@ -170,7 +171,7 @@ export function configFromFlags(parsed: ParsedArgs): GenerationConfigInput {
     if (!field) continue;
     const value = convert(field, name, raw);
     try {
-      resolveConfig({ [field]: value } as GenerationConfigInput);
+      (RULES[field] as (v: unknown, name: string) => unknown)(value, field); // the value's own rule; cross-field checks come when the config resolves
     } catch (err) {
       if (isLlamaError(err, 'INVALID_ARGUMENT')) throw new UsageError(`--${name}: ${err.message}`);
       throw err;

@@ -57,23 +57,24 @@ function unknownFlag(token: string, flags: readonly Flag[]): UsageError {
 }
 
 /**
- * Rewrites argv so that every flag is `--long-name=value`: shorts expanded,
+ * Splits argv into positionals and flags, every flag as `--long-name=value`: shorts expanded,
  * snake_case turned to kebab-case, booleans given their value, a value that
  * starts with `-` attached. Throws a UsageError naming an unknown flag or a
  * flag missing its value.
  */
-function normalize(argv: readonly string[], flags: readonly Flag[]): string[] {
+function normalize(argv: readonly string[], flags: readonly Flag[]): { out: string[]; positionals: string[] } {
   const byName = new Map(flags.map((f) => [f.name, f]));
   const byShort = new Map(flags.filter((f) => f.short).map((f) => [f.short!, f]));
   const out: string[] = [];
+  const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i];
     if (token === '--') {
-      out.push(...argv.slice(i));
+      positionals.push(...argv.slice(i + 1));
       break;
     }
     if (!token.startsWith('-') || token === '-' || /^-\d/.test(token)) {
-      out.push(token);
+      positionals.push(token); // a negative number is a positional, e.g. a prompt "-5 degrees"
       continue;
     }
     let flag: Flag | undefined;
@@ -110,7 +111,7 @@ function normalize(argv: readonly string[], flags: readonly Flag[]): string[] {
     }
     out.push(`--${flag.name}=${value}`);
   }
-  return out;
+  return { out, positionals };
 }
 
 /**
@@ -118,11 +119,11 @@ function normalize(argv: readonly string[], flags: readonly Flag[]): string[] {
  * arguments in order (a trailing `...` makes the last one take the rest).
  */
 export function parseFlags(argv: readonly string[], flags: readonly Flag[]): ParsedArgs {
-  const args = normalize(argv, flags);
+  const { out, positionals } = normalize(argv, flags);
   const options = Object.fromEntries(flags.map((f) => [f.name, { type: 'string' as const, multiple: f.multiple ?? false }]));
   let parsed;
   try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: out, options, strict: true, allowPositionals: false });
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]);
   }
@@ -130,7 +131,7 @@ export function parseFlags(argv: readonly string[], flags: readonly Flag[]): Par
   for (const [name, value] of Object.entries(parsed.values)) {
     if (value !== undefined) values[name] = value as string | string[];
   }
-  return { values, positionals: parsed.positionals };
+  return { values, positionals };
 }
 
 /** The last value of a flag (a repeated single-value flag keeps the last). */

@@ -10,16 +10,19 @@ export class Progress {
   readonly #enabled: boolean;
   readonly #label: string;
   readonly #unit: string;
+  readonly #stream: NodeJS.WritableStream;
 
   /**
    * @param label - shown before the bar
    * @param unit - shown after the counts (`''` shows a percentage instead)
    * @param enabled - defaults to whether stderr is a TTY
+   * @param stream - where the bar is drawn (stderr)
    */
-  constructor(label: string, unit = '', enabled = process.stderr.isTTY === true) {
+  constructor(label: string, unit = '', enabled = process.stderr.isTTY === true, stream: NodeJS.WritableStream = process.stderr) {
     this.#label = label;
     this.#unit = unit;
     this.#enabled = enabled;
+    this.#stream = stream;
   }
 
   /** Sets the progress: `value` out of `total`. */
@@ -29,7 +32,7 @@ export class Progress {
       const counts = this.#unit ? `{value}/{total} ${this.#unit}` : '{percentage}%';
       this.#bar = new SingleBar({
         format: `${this.#label} [{bar}] ${counts}`,
-        stream: process.stderr,
+        stream: this.#stream,
         clearOnComplete: true,
         hideCursor: true,
         barsize: 30,
