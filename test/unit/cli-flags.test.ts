@@ -1,7 +1,9 @@
 /** The CLI's argument parsing and the config flags made from the field table. */
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { configFlags, configFromFlags, unescape } from '../../lib/cli/configFlags';
 import { parseFlags, type Flag } from '../../lib/cli/flags';
+import { Progress } from '../../lib/cli/progress';
 import { UsageError } from '../../lib/cli/usageError';
 import { FIELD_NAMES, VALUE_KINDS } from '../../lib/config';
 
@@ -90,9 +92,7 @@ describe('config flags', () => {
 });
 
 describe('progress bar', () => {
-  it('draws on a terminal and stays silent elsewhere', async () => {
-    const { PassThrough } = await import('node:stream');
-    const { Progress } = await import('../../lib/cli/progress');
+  it('draws on a terminal and stays silent elsewhere', () => {
     const tty = Object.assign(new PassThrough(), { isTTY: true, columns: 80, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
     let drawn = '';
     tty.on('data', (d: Buffer) => (drawn += d.toString()));
