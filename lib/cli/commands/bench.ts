@@ -6,8 +6,8 @@
 import type { Context } from '../../context';
 import type { Model } from '../../model';
 import { physicalCoreCount } from '../../system';
-import { flagBoolean, flagInteger, flagIntegerList, parseFlags, type Flag } from '../flags';
-import { renderHelp } from '../help';
+import { parseCommand, standardFlags } from '../command';
+import { flagBoolean, flagInteger, flagIntegerList, type Flag } from '../flags';
 import type { CommandIo } from '../io';
 import { contextOptions, loadOptions, modelFlags } from '../modelFlags';
 import { openModel } from '../openModel';
@@ -23,8 +23,7 @@ export function benchFlags(): Flag[] {
     { name: 'repetitions', short: 'r', type: 'string', value: 'n', defaultText: '5', help: 'runs of each test' },
     { name: 'batch-size', short: 'b', type: 'string', value: 'n', defaultText: '512', help: 'most tokens per llama_decode call' },
     { name: 'json', type: 'boolean', help: 'print the results as JSON' },
-    { name: 'verbose', type: 'boolean', help: "llama.cpp's log on stderr, stack traces on errors" },
-    { name: 'help', short: 'h', type: 'boolean', help: 'this help' },
+    ...standardFlags(),
     ...modelFlags({ threads: false, contextSize: false }),
   ];
 }
@@ -90,15 +89,9 @@ async function timeGeneration(context: Context, start: number, n: number): Promi
 
 /** Runs `bench`; returns the exit code. */
 export async function bench(argv: readonly string[], io: CommandIo): Promise<number> {
-  const flags = benchFlags();
-  const parsed = parseFlags(argv, flags);
-  if (flagBoolean(parsed, 'help')) {
-    io.stdout.write(renderHelp(HELP, flags));
-    return 0;
-  }
-  const [path, ...rest] = parsed.positionals;
-  if (path === undefined) throw new UsageError('missing the model file: llama-generate bench <model.gguf>');
-  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  const command = parseCommand(argv, benchFlags(), HELP, io, 0);
+  if (!command) return 0;
+  const { parsed, modelPath: path } = command;
   const prompts = flagIntegerList(parsed, 'n-prompt', 0, [512]).filter((n) => n > 0);
   const gens = flagIntegerList(parsed, 'n-gen', 0, [128]).filter((n) => n > 0);
   const threadCounts = flagIntegerList(parsed, 'threads', 1, [physicalCoreCount()]);

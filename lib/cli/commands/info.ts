@@ -6,11 +6,10 @@
 import { FIELD_NAMES, modelConfigLayer, resolveConfig } from '../../config';
 import { readGgufHeader } from '../../gguf/reader';
 import type { Model } from '../../model';
-import { flagBoolean, parseFlags, type Flag } from '../flags';
-import { renderHelp } from '../help';
+import { parseCommand, standardFlags } from '../command';
+import { flagBoolean, type Flag } from '../flags';
 import type { CommandIo } from '../io';
 import { openModel } from '../openModel';
-import { UsageError } from '../usageError';
 
 const GGML_TYPES = [
   'F32', 'F16', 'Q4_0', 'Q4_1', 'Q4_2', 'Q4_3', 'Q5_0', 'Q5_1', 'Q8_0', 'Q8_1', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'Q8_K',
@@ -23,8 +22,7 @@ const GGML_TYPES = [
 export function infoFlags(): Flag[] {
   return [
     { name: 'json', type: 'boolean', help: 'print the information as JSON' },
-    { name: 'verbose', type: 'boolean', help: "llama.cpp's log on stderr, stack traces on errors" },
-    { name: 'help', short: 'h', type: 'boolean', help: 'this help' },
+    ...standardFlags(),
   ];
 }
 
@@ -153,15 +151,9 @@ export function renderInfo(r: ModelInfoReport): string {
 
 /** Runs `info`; returns the exit code. */
 export async function info(argv: readonly string[], io: CommandIo): Promise<number> {
-  const flags = infoFlags();
-  const parsed = parseFlags(argv, flags);
-  if (flagBoolean(parsed, 'help')) {
-    io.stdout.write(renderHelp(HELP, flags));
-    return 0;
-  }
-  const [path, ...rest] = parsed.positionals;
-  if (path === undefined) throw new UsageError('missing the model file: llama-generate info <model.gguf>');
-  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  const line = parseCommand(argv, infoFlags(), HELP, io, 0);
+  if (!line) return 0;
+  const { parsed, modelPath: path } = line;
   const model = await openModel(path, { gpuLayers: 0 });
   try {
     const report = await modelInfo(model);

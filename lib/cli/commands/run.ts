@@ -9,8 +9,8 @@ import type { Context } from '../../context';
 import { isLlamaError } from '../../errors';
 import type { ChatMessage, GenerateOptions, GenerationInput } from '../../generation/types';
 import { configFlags, configFromFlags, unescape } from '../configFlags';
-import { flagBoolean, flagInteger, flagText, parseFlags, type Flag } from '../flags';
-import { renderHelp } from '../help';
+import { parseCommand, standardFlags } from '../command';
+import { flagBoolean, flagInteger, flagText, type Flag } from '../flags';
 import { contextOptions, loadOptions, modelFlags } from '../modelFlags';
 import { openModel } from '../openModel';
 import { Progress } from '../progress';
@@ -30,8 +30,7 @@ export function runFlags(): Flag[] {
     { name: 'interactive', short: 'i', type: 'boolean', help: 'chat turn by turn (the default with no prompt and a terminal on stdin)', group: RUN },
     { name: 'json', type: 'boolean', help: 'print the whole result as JSON instead of streaming the text', group: RUN },
     { name: 'context-shift', type: 'string', value: 'keep', defaultText: 'off: a full context ends the generation', help: 'when the context is full, keep the first <keep> tokens, drop the oldest half of the rest and go on', group: RUN },
-    { name: 'verbose', type: 'boolean', help: "llama.cpp's log on stderr, stack traces on errors", group: RUN },
-    { name: 'help', short: 'h', type: 'boolean', help: 'this help', group: RUN },
+    ...standardFlags(RUN),
     ...modelFlags(),
     ...configFlags(),
   ];
@@ -63,14 +62,9 @@ async function readStdin(io: CommandIo): Promise<string> {
 
 /** Runs `run`; returns the exit code. */
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  const flags = runFlags();
-  const parsed = parseFlags(argv, flags);
-  if (flagBoolean(parsed, 'help')) {
-    io.stdout.write(renderHelp(HELP, flags));
-    return 0;
-  }
-  const [modelPath, ...words] = parsed.positionals;
-  if (modelPath === undefined) throw new UsageError('missing the model file: llama-generate run <model.gguf> [prompt]');
+  const line = parseCommand(argv, runFlags(), HELP, io);
+  if (!line) return 0;
+  const { parsed, modelPath, rest: words } = line;
   const cliConfig = configFromFlags(parsed);
   const configFile = flagText(parsed, 'config');
   let fileLayer;

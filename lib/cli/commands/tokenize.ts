@@ -1,6 +1,6 @@
 /** `llama-generate tokenize <model.gguf> <text>`: the model's tokens for a text. */
-import { flagBoolean, flagText, parseFlags, type Flag } from '../flags';
-import { renderHelp } from '../help';
+import { parseCommand, standardFlags } from '../command';
+import { flagBoolean, flagText, type Flag } from '../flags';
 import type { CommandIo } from '../io';
 import { openModel } from '../openModel';
 import { UsageError } from '../usageError';
@@ -12,8 +12,7 @@ export function tokenizeFlags(): Flag[] {
     { name: 'parse-special', type: 'boolean', value: 'bool', defaultText: 'false', help: 'read special-token text (<|im_start|>...) as those tokens' },
     { name: 'ids', type: 'boolean', help: 'print only the ids, as a JSON array' },
     { name: 'json', type: 'boolean', help: 'print [{ id, piece }] as JSON' },
-    { name: 'verbose', type: 'boolean', help: "llama.cpp's log on stderr, stack traces on errors" },
-    { name: 'help', short: 'h', type: 'boolean', help: 'this help' },
+    ...standardFlags(),
   ];
 }
 
@@ -25,14 +24,9 @@ const HELP = {
 
 /** Runs `tokenize`; returns the exit code. */
 export async function tokenize(argv: readonly string[], io: CommandIo): Promise<number> {
-  const flags = tokenizeFlags();
-  const parsed = parseFlags(argv, flags);
-  if (flagBoolean(parsed, 'help')) {
-    io.stdout.write(renderHelp(HELP, flags));
-    return 0;
-  }
-  const [path, ...words] = parsed.positionals;
-  if (path === undefined) throw new UsageError('missing the model file: llama-generate tokenize <model.gguf> <text>');
+  const line = parseCommand(argv, tokenizeFlags(), HELP, io);
+  if (!line) return 0;
+  const { parsed, modelPath: path, rest: words } = line;
   if (words.length === 0) throw new UsageError('missing the text: llama-generate tokenize <model.gguf> <text>');
   const text = words.join(' ');
   const addSpecial = flagText(parsed, 'add-special') === undefined ? true : flagBoolean(parsed, 'add-special');
