@@ -76,6 +76,7 @@ export function configFlags(): Flag[] {
       type: 'string',
       multiple: VALUE_KINDS[field] === 'strings',
       value: placeholder(field),
+      defaultText: defaultText(field),
       help: `alias of --${kebab(field)} (OpenAI)`,
       group: 'Generation: OpenAI aliases',
     });

@@ -32,7 +32,9 @@ export function renderHelp(help: CommandHelp, flags: readonly Flag[]): string {
     lines.push(`${group}:`);
     for (const flag of members) {
       const l = left(flag);
-      const text = flag.help + (flag.defaultText !== undefined ? ` (default: ${flag.defaultText})` : '');
+      const fallback = flag.type === 'boolean' && flag.name !== 'help' ? 'false' : undefined; // a boolean flag not given is off
+      const shown = flag.defaultText ?? fallback;
+      const text = flag.help + (shown !== undefined ? ` (default: ${shown})` : '');
       lines.push(l.length < WIDTH ? l.padEnd(WIDTH) + text : `${l}\n${' '.repeat(WIDTH)}${text}`);
     }
     lines.push('');

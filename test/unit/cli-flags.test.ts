@@ -110,3 +110,24 @@ describe('progress bar', () => {
     expect(written).toBe('');
   });
 });
+
+describe('help', () => {
+  it("every command's help shows every flag with its default", async () => {
+    const { runFlags } = await import('../../lib/cli/commands/run.js');
+    const { infoFlags } = await import('../../lib/cli/commands/info.js');
+    const { benchFlags } = await import('../../lib/cli/commands/bench.js');
+    const { tokenizeFlags } = await import('../../lib/cli/commands/tokenize.js');
+    const { renderHelp } = await import('../../lib/cli/help.js');
+    for (const flags of [runFlags(), infoFlags(), benchFlags(), tokenizeFlags()]) {
+      const text = renderHelp({ usage: 'x', description: 'y' }, flags);
+      // the entries: a flag at the start of a line, its text up to the next entry
+      const entries = text.split(/\n(?=\s{2}(?:-\w, )?\s*--)/);
+      for (const flag of flags) {
+        if (flag.name === 'help') continue;
+        const entry = entries.find((e) => new RegExp(`^\\s*(-\\w, )?\\s*--${flag.name}\\b`).test(e.replace(/^[^\n]*:\n/, '')));
+        expect(entry, flag.name).toBeDefined();
+        expect(entry, flag.name).toMatch(/\(default: [^)]/);
+      }
+    }
+  });
+});

@@ -23,9 +23,9 @@ const RUN = 'Run';
 /** The flags of `run`. */
 export function runFlags(): Flag[] {
   return [
-    { name: 'config', type: 'string', value: 'file', help: "a transformers generation_config.json (flags override it)", group: RUN },
+    { name: 'config', type: 'string', value: 'file', defaultText: 'none', help: "a transformers generation_config.json (flags override it)", group: RUN },
     { name: 'chat', type: 'boolean', help: "the prompt is a user message, formatted with the model's chat template", group: RUN },
-    { name: 'system', type: 'string', value: 'text', help: 'a system message for --chat and interactive chat', group: RUN },
+    { name: 'system', type: 'string', value: 'text', defaultText: 'none', help: 'a system message for --chat and interactive chat', group: RUN },
     { name: 'chat-template', type: 'string', value: 'name|template', defaultText: "the model's", help: "a llama.cpp template name (chatml, llama3...) or a template", group: RUN },
     { name: 'interactive', short: 'i', type: 'boolean', help: 'chat turn by turn (the default with no prompt and a terminal on stdin)', group: RUN },
     { name: 'json', type: 'boolean', help: 'print the whole result as JSON instead of streaming the text', group: RUN },
