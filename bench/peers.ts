@@ -548,7 +548,9 @@ async function main(): Promise<void> {
           const r = rec as RunRecord;
           runs.push(r);
           const line = (k: keyof Measures, d: number): string => TOOLS.map((t) => r[t][k].toFixed(d)).join(' / ');
-          console.log(`  run ${rep + 1} (${order.join(', ')}): pp${N_PROMPT} ${line('pp', 0)} t/s | tg${N_GEN} ${line('tg', 1)} t/s | ttft${N_TTFT} ${line('ttft', 2)} ms`);
+          console.log(
+            `  run ${rep + 1} (order: ${order.join(', ')}) llama-bench / ours / node-llama-cpp: pp${N_PROMPT} ${line('pp', 0)} t/s | tg${N_GEN} ${line('tg', 1)} t/s | ttft${N_TTFT} ${line('ttft', 2)} ms`,
+          );
         }
         ctx.dispose();
         const mine = runs.filter((r) => r.model === m.id && r.threads === threads);
@@ -592,7 +594,7 @@ async function main(): Promise<void> {
           else mr[tool].push(runNodeChild(tool, NLC_WORKER, ['memory', ...childArgs], NLC_DIR, NLC_ENV));
         }
         console.log(
-          `  run ${rep + 1} (${order.join(', ')}): peak RSS ${TOOLS.map((t) => (mr[t][rep].maxRssKiB / 1024).toFixed(1)).join(' / ')} MiB | load + context ${TOOLS.map((t) =>
+          `  run ${rep + 1} (order: ${order.join(', ')}) llama-bench / ours / node-llama-cpp: peak RSS ${TOOLS.map((t) => (mr[t][rep].maxRssKiB / 1024).toFixed(1)).join(' / ')} MiB | load + context ${TOOLS.map((t) =>
             mr[t][rep].loadAndContextMs.toFixed(1),
           ).join(' / ')} ms`,
         );
@@ -783,6 +785,8 @@ async function main(): Promise<void> {
     '![three-way benchmark](peers.svg)',
     '',
     ...tTable,
+    '',
+    `Every tg128 run produced exactly ${N_GEN} tokens on all three (checked); node-llama-cpp yielded ${runs.reduce((a, r) => a + r['node-llama-cpp'].tgRun.eogTokens, 0)} EOG tokens in all its tg128 runs together.`,
     '',
     `Time to first token (${N_TTFT}-token prompt; lower is better, so a ratio above 1 means ours is slower):`,
     '',

@@ -51,6 +51,7 @@ export function compact(x: number): string {
 
 /** An axis label: 0, 250, 1.5k, 20k, 0.5 — as many decimals as the step needs. */
 function tickLabel(v: number, step: number): string {
+  if (v === 0) return '0';
   if (step >= 1000) {
     const d = Math.max(0, Math.ceil(-Math.log10(step / 1000) - 1e-9));
     return `${(v / 1000).toFixed(d)}k`;
