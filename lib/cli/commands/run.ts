@@ -118,7 +118,10 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
 
 /** Stops the generation on Ctrl-C (once; a second Ctrl-C is left to the default handler). */
 function abortOnSigint(io: CommandIo, controller: AbortController): () => void {
-  const onSigint = (): void => controller.abort();
+  const onSigint = (): void => {
+    controller.abort();
+    io.offSigint(onSigint);
+  };
   io.onSigint(onSigint);
   return () => io.offSigint(onSigint);
 }
