@@ -112,6 +112,18 @@ describe('backpressure', () => {
     context.dispose();
   });
 
+  it('a reading consumer with a tiny buffer never stalls (a job filled by a fast step is announced at once)', async () => {
+    const context = await stories.createContext({ contextSize: 512 });
+    for (const bufferSize of [1, 2, 3]) {
+      for (let run = 0; run < 5; run++) {
+        let tokens = 0;
+        for await (const chunk of context.generate(PROMPTS[0], { max_new_tokens: 300, ignore_eos: true }, { bufferSize })) tokens += chunk.tokens.length;
+        expect(tokens).toBe(300);
+      }
+    }
+    context.dispose();
+  }, 30_000);
+
   it('a fast consumer gets every token in few chunks', async () => {
     const context = await stories.createContext({ contextSize: 512 });
     let chunks = 0;
