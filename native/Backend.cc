@@ -1,6 +1,7 @@
 #include "Backend.h"
 
 #include "Errors.h"
+#include "SafeCall.h"
 
 #include <ggml.h>
 #include <llama.h>
@@ -49,12 +50,12 @@ const char* LevelName(int level) {
 void DeliverLog(Napi::Env env, Napi::Function callback, LogMessage* message) {
   std::unique_ptr<LogMessage> owned(message);
   if (env == nullptr || callback.IsEmpty()) return;
-  try {
-    callback.Call({Napi::String::New(env, LevelName(owned->level)), Napi::String::New(env, owned->text)});
-  } catch (const Napi::Error& e) {
-    // A throwing log callback must not take the process down; drop the error.
-    (void)e;
-  }
+  // A throwing log callback, or an environment shutting down, must not take
+  // the process down: the C API call drops both (see SafeCall.h).
+  napi_value level = StringOrNull(env, LevelName(owned->level));
+  napi_value text = StringOrNull(env, owned->text);
+  if (level == nullptr || text == nullptr) return;
+  CallIgnoringErrors(env, callback, {level, text});
 }
 
 void OnLog(ggml_log_level level, const char* text, void* /*user_data*/) {

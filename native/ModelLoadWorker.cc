@@ -1,4 +1,5 @@
 #include "ModelLoadWorker.h"
+#include "SafeCall.h"
 
 #include "AddonData.h"
 #include "Backend.h"
@@ -55,11 +56,10 @@ void ModelLoadWorker::Execute(const ExecutionProgress& progress) {
 void ModelLoadWorker::OnProgress(const float* data, size_t count) {
   if (onProgress_.IsEmpty() || count == 0) return;
   Napi::HandleScope scope(Env());
-  try {
-    onProgress_.Call({Napi::Number::New(Env(), data[count - 1])});
-  } catch (const Napi::Error&) {
-    // a throwing progress callback must not break the load
-  }
+  napi_value progress;
+  if (napi_create_double(Env(), data[count - 1], &progress) != napi_ok) return;
+  // a throwing progress callback must not break the load, nor a dying environment abort the process
+  CallIgnoringErrors(Env(), onProgress_.Value(), {progress});
 }
 
 // OnOK/OnError let no exception out: node-addon-api aborts the process when
@@ -67,6 +67,7 @@ void ModelLoadWorker::OnProgress(const float* data, size_t count) {
 void ModelLoadWorker::OnOK() {
   Napi::Env env = Env();
   LoadedModel loaded{std::move(model_), options_.vocabOnly};
+  if (!CanCallIntoJs(env)) return;  // nobody is left to observe the promise; the model is freed here
   try {
     Napi::HandleScope scope(env);
     try {
@@ -81,6 +82,7 @@ void ModelLoadWorker::OnOK() {
 }
 
 void ModelLoadWorker::OnError(const Napi::Error& /*error*/) {
+  if (!CanCallIntoJs(Env())) return;
   try {
     Napi::HandleScope scope(Env());
     deferred_.Reject(MakeError(Env(), error_.code, error_.message).Value());

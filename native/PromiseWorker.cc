@@ -1,4 +1,5 @@
 #include "PromiseWorker.h"
+#include "SafeCall.h"
 
 namespace lg {
 
@@ -21,6 +22,7 @@ void PromiseWorker::Execute() {
 // one escapes while the environment shuts down (process exit, worker terminated).
 void PromiseWorker::OnOK() {
   Napi::Env env = Env();
+  if (!CanCallIntoJs(env)) return;  // nobody is left to observe the promise
   try {
     Napi::HandleScope scope(env);
     try {
@@ -35,6 +37,7 @@ void PromiseWorker::OnOK() {
 
 void PromiseWorker::OnError(const Napi::Error& /*error*/) {
   Napi::Env env = Env();
+  if (!CanCallIntoJs(env)) return;
   try {
     Napi::HandleScope scope(env);
     deferred_.Reject(MakeError(env, error_.code, error_.message).Value());

@@ -1,5 +1,7 @@
 #include "Job.h"
 
+#include "../SafeCall.h"
+
 namespace lg::generation {
 
 void Job::Push(Chunk chunk) {
@@ -71,14 +73,11 @@ void Job::Notify() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (released_) return;
   notify_.NonBlockingCall([](Napi::Env env, Napi::Function readable) {
-    // Never let a C++ exception out of here: while an environment shuts down
-    // (process exit, worker termination) calling into JS fails, and an
-    // exception escaping a thread-safe function callback aborts the process.
+    // While an environment shuts down (process exit, worker termination)
+    // calling into JS fails; node-addon-api's Call() would then abort the
+    // process, so the call goes through the C API and failures are dropped.
     if (env == nullptr || readable.IsEmpty()) return;
-    try {
-      readable.Call({});
-    } catch (...) {
-    }
+    CallIgnoringErrors(env, readable);
   });
 }
 
