@@ -3,6 +3,7 @@
  * terminal: piped or redirected output gets nothing.
  */
 import { SingleBar } from 'cli-progress';
+import type { CommandIo } from './io';
 
 /** A progress bar that does nothing when stderr is not a TTY. */
 export class Progress {
@@ -13,16 +14,15 @@ export class Progress {
   readonly #stream: NodeJS.WritableStream;
 
   /**
+   * @param io - where the bar is drawn (its stderr), and whether that is a TTY
    * @param label - shown before the bar
    * @param unit - shown after the counts (`''` shows a percentage instead)
-   * @param enabled - defaults to whether stderr is a TTY
-   * @param stream - where the bar is drawn (stderr)
    */
-  constructor(label: string, unit = '', enabled = process.stderr.isTTY === true, stream: NodeJS.WritableStream = process.stderr) {
+  constructor(io: Pick<CommandIo, 'stderr' | 'stderrIsTTY'>, label: string, unit = '') {
     this.#label = label;
     this.#unit = unit;
-    this.#enabled = enabled;
-    this.#stream = stream;
+    this.#enabled = io.stderrIsTTY;
+    this.#stream = io.stderr;
   }
 
   /** Sets the progress: `value` out of `total`. */

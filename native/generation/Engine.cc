@@ -287,11 +287,9 @@ bool Engine::Step() {
   }
   for (auto& a : active_) FinishIfDone(*a);
   const auto after = Clock::now();
-  // A slow step means the next chunk is far: announce what waits now. So
-  // must a job that this step filled: it runs no more steps until JS reads,
-  // and JS reads only when told.
+  // A slow step means the next chunk is far: announce what waits now.
   const bool slow = after - now >= Job::kNotifyInterval;
-  for (auto& a : active_) a->job->FlushNotify(slow || a->job->Paused());
+  for (auto& a : active_) a->job->FlushNotify(slow);
   return true;
 }
 

@@ -5,9 +5,11 @@
 namespace lg::generation {
 
 void Job::Push(Chunk chunk) {
+  bool full;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     queuedTokens_ += chunk.tokens.size();
+    full = queuedTokens_ >= request.queueCapacity;
     Chunk* same = nullptr;
     for (Chunk& c : pending_.chunks)
       if (c.index == chunk.index) same = &c;
@@ -22,7 +24,9 @@ void Job::Push(Chunk chunk) {
     }
   }
   deferred_ = true;
-  FlushNotify(false);
+  // A full queue pauses the job until JS reads, and JS reads only when told:
+  // announce it now, whatever the interval.
+  FlushNotify(full);
 }
 
 void Job::FlushNotify(bool force) {

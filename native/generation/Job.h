@@ -88,7 +88,8 @@ class Job {
   // Tells JS there is something to read (at most one notification pending).
   // Chunks are announced at most every kNotifyInterval: a fast model does not
   // wake the JS thread for every token (it would compete with llama.cpp's
-  // threads for the cores); the engine calls FlushNotify() after every step.
+  // threads for the cores); the engine calls FlushNotify() after every step,
+  // and a push that fills the queue announces at once.
   void Notify();
   void FlushNotify(bool force);
   static constexpr std::chrono::microseconds kNotifyInterval{2000};

@@ -3,6 +3,11 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { configFlags, configFromFlags, unescape } from '../../lib/cli/configFlags';
 import { parseFlags, type Flag } from '../../lib/cli/flags';
+import { benchFlags } from '../../lib/cli/commands/bench';
+import { infoFlags } from '../../lib/cli/commands/info';
+import { runFlags } from '../../lib/cli/commands/run';
+import { tokenizeFlags } from '../../lib/cli/commands/tokenize';
+import { renderHelp } from '../../lib/cli/help';
 import { Progress } from '../../lib/cli/progress';
 import { UsageError } from '../../lib/cli/usageError';
 import { FIELD_NAMES, VALUE_KINDS } from '../../lib/config';
@@ -96,7 +101,7 @@ describe('progress bar', () => {
     const tty = Object.assign(new PassThrough(), { isTTY: true, columns: 80, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
     let drawn = '';
     tty.on('data', (d: Buffer) => (drawn += d.toString()));
-    const bar = new Progress('prompt', 'tokens', true, tty);
+    const bar = new Progress({ stderr: tty, stderrIsTTY: true }, 'prompt', 'tokens');
     bar.update(256, 1024);
     bar.stop();
     expect(drawn).toContain('prompt [');
@@ -104,7 +109,7 @@ describe('progress bar', () => {
     const pipe = new PassThrough();
     let written = '';
     pipe.on('data', (d: Buffer) => (written += d.toString()));
-    const silent = new Progress('prompt', 'tokens', false, pipe);
+    const silent = new Progress({ stderr: pipe, stderrIsTTY: false }, 'prompt', 'tokens');
     silent.update(1, 2);
     silent.stop();
     expect(written).toBe('');
@@ -112,12 +117,7 @@ describe('progress bar', () => {
 });
 
 describe('help', () => {
-  it("every command's help shows every flag with its default", async () => {
-    const { runFlags } = await import('../../lib/cli/commands/run.js');
-    const { infoFlags } = await import('../../lib/cli/commands/info.js');
-    const { benchFlags } = await import('../../lib/cli/commands/bench.js');
-    const { tokenizeFlags } = await import('../../lib/cli/commands/tokenize.js');
-    const { renderHelp } = await import('../../lib/cli/help.js');
+  it("every command's help shows every flag with its default", () => {
     for (const flags of [runFlags(), infoFlags(), benchFlags(), tokenizeFlags()]) {
       const text = renderHelp({ usage: 'x', description: 'y' }, flags);
       // the entries: a flag at the start of a line, its text up to the next entry

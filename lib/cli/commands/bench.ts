@@ -101,9 +101,9 @@ export async function bench(argv: readonly string[], io: CommandIo): Promise<num
   const base = contextOptions(parsed, { threads: false });
   const contextSize = Math.max(0, ...prompts, ...gens.map((n) => n + 1)) + 1;
 
-  const model = await openModel(path, loadOptions(parsed));
+  const model = await openModel(path, loadOptions(parsed), io);
   const rows: BenchRow[] = [];
-  const progress = new Progress('bench', 'runs', io.stderrIsTTY);
+  const progress = new Progress(io, 'bench', 'runs');
   const total = threadCounts.length * (prompts.length + gens.length) * reps;
   let done = 0;
   try {

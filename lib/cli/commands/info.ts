@@ -154,7 +154,7 @@ export async function info(argv: readonly string[], io: CommandIo): Promise<numb
   const line = parseCommand(argv, infoFlags(), HELP, io, 0);
   if (!line) return 0;
   const { parsed, modelPath: path } = line;
-  const model = await openModel(path, { gpuLayers: 0 });
+  const model = await openModel(path, { gpuLayers: 0 }, io);
   try {
     const report = await modelInfo(model);
     io.stdout.write(flagBoolean(parsed, 'json') ? JSON.stringify(report, null, 2) + '\n' : renderInfo(report));

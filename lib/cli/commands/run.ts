@@ -94,7 +94,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   }
   if (interactive && json) throw new UsageError('--json cannot be used with interactive chat');
 
-  const model = await openModel(modelPath, loadOpts);
+  const model = await openModel(modelPath, loadOpts, io);
   try {
     let config: ResolvedGenerationConfig;
     try {
@@ -136,7 +136,7 @@ async function generateOnce(
 ): Promise<number> {
   const controller = new AbortController();
   const release = abortOnSigint(io, controller);
-  const progress = new Progress('prompt', 'tokens', io.stderrIsTTY);
+  const progress = new Progress(io, 'prompt', 'tokens');
   try {
     const generation = context.generate(input, config, {
       ...options,

@@ -31,7 +31,7 @@ export async function tokenize(argv: readonly string[], io: CommandIo): Promise<
   const text = words.join(' ');
   const addSpecial = flagText(parsed, 'add-special') === undefined ? true : flagBoolean(parsed, 'add-special');
   const parseSpecial = flagBoolean(parsed, 'parse-special');
-  const model = await openModel(path, { vocabOnly: true });
+  const model = await openModel(path, { vocabOnly: true }, io);
   try {
     const ids = Array.from(model.tokenize(text, { addSpecial, parseSpecial }));
     const pieces = ids.map((id) => Buffer.from(model.tokenToPiece(id, { special: true })).toString('utf8'));
