@@ -344,14 +344,14 @@ async function main(): Promise<void> {
     command,
     reps: args.reps,
     llamaOnly,
-    llamaBenchCommand: `bench/.llama/bin/llama-bench ${llamaBenchArgs('MODEL', { threads: 0, fa: exampleFa }).join(' ').replace('-t 0', '-t THREADS')}`,
+    llamaBenchCommand: `bench/.llama/build/bin/llama-bench ${llamaBenchArgs('MODEL', { threads: 0, fa: exampleFa }).join(' ').replace('-t 0', '-t THREADS')}`,
     contextOptions: { ...contextOptions(0), threads: 'THREADS', threadsBatch: 'THREADS', flashAttention: 'auto (default)', threadPolling: `${POLL} (default)` },
     generation: { ...GREEDY, max_new_tokens: { pp512: 1, tg128: N_GEN } },
     flashAttention: faNote,
     flashAttentionResolved: faResolved,
     pp: `${N_PROMPT} random token ids in [3, vocab) (mulberry32, seed 1000 + run), context cleared first; rate = ${N_PROMPT} / r.timings.promptMs`,
     tg: `prompt [BOS], ${N_GEN} new tokens, greedy, ignore_eos; rate = (tokens after the first chunk) / (first chunk to last chunk), measured in the for-await consumer`,
-    concurrency: `${CONCURRENCY_MODEL}, ${CONCURRENCY_THREADS} threads, sequences = streams, contextSize 256 × streams; each stream [BOS, distinct token], ${N_GEN} new tokens; aggregate = all tokens / (start to last token); llama-batched-bench: \`bench/.llama/bin/llama-batched-bench ${batchedBenchArgs('MODEL', 0, 'on').join(' ').replace(/-c 0|-npl 0|-no-kvu/g, (x) => ({ '-c 0': '-c 256×S', '-npl 0': '-npl S', '-no-kvu': '-kvu (S > 1)' })[x]!)}\`, rate = S × ${N_GEN} / (t_pp + t_tg)`,
+    concurrency: `${CONCURRENCY_MODEL}, ${CONCURRENCY_THREADS} threads, sequences = streams, contextSize 256 × streams; each stream [BOS, distinct token], ${N_GEN} new tokens; aggregate = all tokens / (start to last token); llama-batched-bench: \`bench/.llama/build/bin/llama-batched-bench ${batchedBenchArgs('MODEL', 0, 'on').join(' ').replace(/-c 0|-npl 0|-no-kvu/g, (x) => ({ '-c 0': '-c 256×S', '-npl 0': '-npl S', '-no-kvu': '-kvu (S > 1)' })[x]!)}\`, rate = S × ${N_GEN} / (t_pp + t_tg)`,
     goals: { minRatio: MIN_RATIO, minScaling4: MIN_SCALING_4 },
   };
 

@@ -637,7 +637,7 @@ async function main(): Promise<void> {
     command,
     reps: args.reps,
     order: 'run r uses the order (llama-bench, ours, node-llama-cpp) rotated by r',
-    llamaBenchCommand: `bench/.llama/bin/llama-bench ${llamaBenchArgs('MODEL', { threads: 0, fa: exampleFa, prompts: [N_PROMPT, N_TTFT], gens: [N_GEN] })
+    llamaBenchCommand: `bench/.llama/build/bin/llama-bench ${llamaBenchArgs('MODEL', { threads: 0, fa: exampleFa, prompts: [N_PROMPT, N_TTFT], gens: [N_GEN] })
       .join(' ')
       .replace('-t 0', '-t THREADS')}`,
     ours: {

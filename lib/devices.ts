@@ -1,5 +1,9 @@
 /** The compute devices and build features of the loaded llama.cpp. */
-import { native, type NativeDevice, type NativeSystemInfo } from './native';
+import type { BinaryLocation } from './binary/locate';
+import { native, nativeLocation, type NativeDevice, type NativeModuleReport, type NativeSystemInfo } from './native';
+
+/** The ggml backend modules loaded from the binary directory; see {@link SystemInfo}. */
+export type BackendModules = Readonly<NativeModuleReport>;
 
 /** One ggml backend device (a CPU, a GPU, an accelerator). */
 export interface Device {
@@ -23,14 +27,22 @@ export function listDevices(): Device[] {
 }
 
 /**
- * What the native build supports; see {@link systemInfo}: `llamaCppBuild`
- * (llama.cpp's version string), `system` (llama.cpp's system info line: CPU
- * features and backends compiled in), `supportsGpuOffload`, `supportsMmap`,
- * `supportsMlock`, and `maxSequences` (most sequences a context may have).
+ * What the native build supports: `llamaCppBuild` (llama.cpp's version
+ * string), `system` (llama.cpp's system info line: CPU features and backends),
+ * `supportsGpuOffload`, `supportsMmap`, `supportsMlock`, `maxSequences` (most
+ * sequences a context may have), `modules` (the ggml backend modules loaded:
+ * the CPU variant chosen for this CPU, its features, the backends and their
+ * device counts, and modules that did not load with the reason) and `binary`
+ * (where the addon was loaded from: an explicit binary, the platform package,
+ * a local build or prebuilds/, and the GPU packages found).
  */
-export type SystemInfo = Readonly<NativeSystemInfo>;
+export type SystemInfo = Readonly<NativeSystemInfo> & {
+  /** Where the native addon was loaded from, and the GPU packages added to it. */
+  readonly binary?: BinaryLocation;
+};
 
-/** llama.cpp's build number and CPU/GPU features of this build. */
+/** llama.cpp's build, the CPU variant and backends loaded, and where the binary came from. */
 export function systemInfo(): SystemInfo {
-  return native().systemInfo();
+  const info = native().systemInfo();
+  return { ...info, binary: nativeLocation() };
 }

@@ -47,7 +47,8 @@ export { physicalCoreCount } from './system';
 export { LlamaError, ErrorCodes, isLlamaError } from './errors';
 export type { ErrorCode } from './errors';
 export { listDevices, systemInfo } from './devices';
-export type { Device, SystemInfo } from './devices';
+export type { BackendModules, Device, SystemInfo } from './devices';
+export type { BinaryLocation, BinarySource, GpuBackendName } from './binary/locate';
 export { setLogLevel, setLogger } from './logging';
 export type { LogLevel, Logger } from './logging';
 export {

@@ -7,7 +7,10 @@ import type { ChatMessage, GenerateOptions, GenerationInput, GenerationResult } 
 import { LlamaError, invalidArgument, withCallSite } from './errors';
 import { readGgufHeader } from './gguf/reader';
 import type { GgufValue } from './gguf/types';
-import { native, type NativeModel, type NativeModelInfo } from './native';
+import { stat } from 'node:fs/promises';
+import type { Device } from './devices';
+import { fitGpuLayers, selectDevices } from './gpuLayers';
+import { native, useNativeBinding, type NativeModel, type NativeModelInfo } from './native';
 import { toTokenArray, type Tokens } from './tokens';
 
 const nativeModels = new WeakMap<Model, NativeModel>();
@@ -21,8 +24,27 @@ export function nativeModelOf(model: Model): NativeModel {
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {
-  /** Layers to offload to the GPU; `'max'` or `-1` for all (default), `0` for CPU only. */
-  gpuLayers?: number | 'max';
+  /**
+   * Layers to offload to the GPU: `'auto'` (default) as many as fit in the
+   * free memory of the GPUs (all when the model fits, leaving room for the
+   * KV cache and compute buffers; 0 without a GPU), `'max'` or `-1` for all,
+   * `0` for CPU only, or a count. See docs/building.md for GPU backends.
+   */
+  gpuLayers?: number | 'max' | 'auto';
+  /**
+   * GPU devices to place layers on, by name as {@link listDevices} reports
+   * them (e.g. `['CUDA0']`, `['Vulkan1']`, case-insensitive); default: every
+   * GPU llama.cpp finds. A name that is not a GPU device is an INVALID_ARGUMENT.
+   */
+  devices?: readonly string[];
+  /**
+   * The native addon to use instead of the installed one: a
+   * `llama_generate.node` file or a directory holding it with its libraries
+   * (your own build of llama.cpp and the addon; same as the
+   * `LLAMA_GENERATE_BINARY` environment variable). A process loads one addon:
+   * only the first `loadModel` (or other call that needs the addon) can set it.
+   */
+  nativeBinding?: string;
   /** Memory-map the file (default: llama.cpp decides, normally yes). */
   useMmap?: boolean;
   /** Lock the weights in RAM so the OS cannot swap them out (default `false`). */
@@ -89,6 +111,22 @@ export interface DetokenizeOptions {
   unparseSpecial?: boolean;
 }
 
+/** `gpuLayers: 'auto'`: the layers that fit on the chosen (or all) GPUs; 0 without one, before reading anything. */
+async function autoGpuLayers(path: string, chosen: Device[] | undefined): Promise<number> {
+  const devices = chosen ?? selectDevices(native().listDevices(), undefined);
+  if (devices.length === 0) return 0;
+  let header;
+  try {
+    header = await readGgufHeader(path, { maxArrayLength: 0 });
+  } catch {
+    return -1;  // llama.cpp reports what is wrong with the file
+  }
+  const arch = header.metadata['general.architecture'];
+  const blocks = typeof arch === 'string' ? header.metadata[`${arch}.block_count`] : undefined;
+  const { size } = await stat(path);
+  return fitGpuLayers({ fileBytes: size, layerCount: typeof blocks === 'number' ? blocks : Number(blocks ?? 0), devices });
+}
+
 /**
  * Loads a GGUF model from `path` on a worker thread (the event loop keeps
  * running). Rejects with `MODEL_NOT_FOUND`, `INVALID_MODEL`, `OUT_OF_MEMORY`,
@@ -99,17 +137,28 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object');
   const { onProgress, signal } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidArgument('onProgress must be a function');
-  const gpuLayers = options.gpuLayers === 'max' ? -1 : options.gpuLayers;
-  if (gpuLayers !== undefined && (!Number.isInteger(gpuLayers) || gpuLayers < -1)) {
-    throw invalidArgument(`gpuLayers must be 'max', -1 or a non-negative integer, got ${String(options.gpuLayers)}`);
+  const requested = options.gpuLayers ?? 'auto';
+  if (requested !== 'auto' && requested !== 'max' && (!Number.isInteger(requested) || (requested as number) < -1)) {
+    throw invalidArgument(`gpuLayers must be 'auto', 'max', -1 or a non-negative integer, got ${String(options.gpuLayers)}`);
   }
-  const nativeOptions = {
-    gpuLayers,
-    useMmap: options.useMmap,
-    useMlock: options.useMlock,
-    vocabOnly: options.vocabOnly,
-  };
+  if (options.devices !== undefined && (!Array.isArray(options.devices) || options.devices.some((d) => typeof d !== 'string'))) {
+    throw invalidArgument('devices must be an array of device names');
+  }
+  if (options.nativeBinding !== undefined) {
+    if (typeof options.nativeBinding !== 'string' || options.nativeBinding === '') {
+      throw invalidArgument('nativeBinding must be the path of a llama_generate.node file or of its directory');
+    }
+    useNativeBinding(options.nativeBinding);
+  }
   return withCallSite(async () => {
+    const devices = options.devices === undefined ? undefined : selectDevices(native().listDevices(), options.devices);
+    const nativeOptions = {
+      gpuLayers: requested === 'auto' ? await autoGpuLayers(path, devices) : requested === 'max' ? -1 : requested,
+      devices: devices?.map((d) => d.name),
+      useMmap: options.useMmap,
+      useMlock: options.useMlock,
+      vocabOnly: options.vocabOnly,
+    };
     // The typed metadata is read from the file while llama.cpp loads it.
     const metadata = readGgufHeader(path).then(
       (header) => header.metadata,

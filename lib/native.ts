@@ -3,12 +3,16 @@
  * what it exports. Everything here is internal: the public API wraps it.
  * @internal
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isBinaryLocation, locateBinary, backendModuleFile, type BinaryLocation } from './binary/locate';
 import { LlamaError } from './errors';
 
 /** Model load options as the native layer takes them (already validated). */
 export interface NativeLoadOptions {
   gpuLayers?: number;
+  /** ggml device names to place layers on. */
+  devices?: string[];
   useMmap?: boolean;
   useMlock?: boolean;
   vocabOnly?: boolean;
@@ -122,6 +126,20 @@ export interface NativeDevice {
   memoryTotal: number;
 }
 
+/** The ggml backend modules loaded from the binary directory (native/BackendModules.h). */
+export interface NativeModuleReport {
+  /** The binary directory. */
+  dir: string;
+  /** The CPU module ggml chose for this CPU, e.g. `skylakex`, `haswell`, `x64` ('' for a single-variant build). */
+  cpuVariant: string;
+  /** What that CPU module was built with and the CPU has, as ggml reports it (e.g. `AVX512: '1'`). */
+  cpuFeatures: Record<string, string>;
+  /** Backends registered: name, the file, and how many devices each offers. */
+  loaded: Array<{ backend: string; path: string; devices: number }>;
+  /** Backend modules that are there but did not load (a missing GPU driver, typically), with the reason. */
+  failed: Array<{ path: string; reason: string }>;
+}
+
 /** What the loaded llama.cpp build supports. */
 export interface NativeSystemInfo {
   /** llama.cpp's version string (`llama_version()`). */
@@ -136,6 +154,8 @@ export interface NativeSystemInfo {
   supportsMlock: boolean;
   /** Most sequences a context may have (`llama_max_parallel_sequences()`). */
   maxSequences: number;
+  /** The backend modules loaded (absent before the addon's backends are loaded). */
+  modules?: NativeModuleReport;
 }
 
 /** A sampler chain (native/Sampler.cc). */
@@ -211,6 +231,8 @@ export interface NativeAddon {
   setErrorClass(errorClass: typeof LlamaError): void;
   setLogLevel(level: number): void;
   setLogCallback(callback: ((level: string, text: string) => void) | null): void;
+  /** Loads ggml's backend modules once per process: the best CPU variant of `dir`, its GPU modules, then `extraModules`. */
+  loadBackends(dir: string, extraModules: string[]): NativeModuleReport;
   systemInfo(): NativeSystemInfo;
   listDevices(): NativeDevice[];
   loadModel(path: string, options: NativeLoadOptions, onProgress?: (progress: number) => void): NativeAbortable<NativeModel>;
@@ -225,33 +247,93 @@ export interface NativeAddon {
 }
 
 let addon: NativeAddon | undefined;
+let location: BinaryLocation | undefined;
+let requestedBinding: string | undefined;
 
-/** The package root, where node-gyp-build looks for build/ and prebuilds/. */
+/** The package root, where the local build (build/Release) and prebuilds/ are. */
 const packageRoot = path.join(__dirname, '..');
 
-/** Loads the addon once per JS environment (main thread or worker). */
+function resolvePackage(name: string): string | null {
+  try {
+    return path.dirname(require.resolve(`${name}/package.json`, { paths: [packageRoot] }));
+  } catch {
+    return null;
+  }
+}
+
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function loadFailure(detail: string, cause?: unknown): LlamaError {
+  return new LlamaError(
+    'BACKEND_UNAVAILABLE',
+    [
+      `could not load the llama-generate native addon for ${process.platform}-${process.arch}: ${detail}`,
+      'Possible fixes:',
+      `  1. install the prebuilt binary: npm install @llama-generate/${process.platform}-${process.arch} (an optional dependency`,
+      '     of llama-generate; installs that omit optional dependencies skip it)',
+      '  2. build from source: npm rebuild llama-generate (needs cmake and a C++17 compiler)',
+      '  3. use your own build: set LLAMA_GENERATE_BINARY (or the nativeBinding option) to its llama_generate.node',
+      '  4. in Electron, unpack the native files from the asar archive (asarUnpack: ["**/node_modules/llama-generate/**", "**/node_modules/@llama-generate/**"])',
+    ].join('\n'),
+    { cause },
+  );
+}
+
+/**
+ * Names the addon to load instead of searching (better-sqlite3's
+ * `nativeBinding`): a `.node` file or a binary directory. Only possible before
+ * the addon is loaded; naming another file afterwards is an error.
+ * @internal
+ */
+export function useNativeBinding(binding: string): void {
+  if (addon) {
+    const wanted = path.resolve(binding);
+    if (location && (wanted === location.addon || wanted === location.dir)) return;
+    throw new LlamaError(
+      'INVALID_ARGUMENT',
+      `nativeBinding: the native addon is already loaded from ${location?.addon ?? 'another file'}; a process loads one addon, so set nativeBinding on the first loadModel()`,
+    );
+  }
+  requestedBinding = binding;
+}
+
+/** Where the loaded addon came from (undefined before it is loaded). @internal */
+export function nativeLocation(): BinaryLocation | undefined {
+  return location;
+}
+
+/** Loads the addon once per JS environment (main thread or worker), then ggml's backend modules once per process. */
 export function native(): NativeAddon {
   if (addon) return addon;
+  const found = locateBinary({
+    packageRoot,
+    platform: process.platform,
+    arch: process.arch,
+    env: process.env,
+    explicit: requestedBinding,
+    isFile,
+    resolvePackage,
+  });
+  if (!isBinaryLocation(found)) {
+    throw loadFailure(found.explicitError ?? `no binary found; looked for:\n    ${found.searched.join('\n    ')}`);
+  }
   let loaded: NativeAddon;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
-    loaded = load(packageRoot);
+    loaded = require(found.addon) as NativeAddon;
   } catch (cause) {
-    throw new LlamaError(
-      'BACKEND_UNAVAILABLE',
-      [
-        `could not load the llama-generate native addon for ${process.platform}-${process.arch} (Node-API 8): ${(cause as Error).message}`,
-        'Possible fixes:',
-        '  1. build it: npm rebuild llama-generate (needs cmake and a C++17 compiler); with npm >= 11.19, which',
-        '     skips dependency install scripts, first run: npm install-scripts approve llama-generate',
-        '  2. if llama.cpp cannot be fetched, set LLAMA_GENERATE_LLAMA_CPP_DIR to a llama.cpp checkout and rebuild',
-        '  3. in Electron, make sure the package is not packed into an asar archive (asarUnpack it)',
-      ].join('\n'),
-      { cause },
-    );
+    throw loadFailure(`${found.addon} (${found.source}) did not load: ${(cause as Error).message}`, cause);
   }
   loaded.setErrorClass(LlamaError);
+  const extra = found.gpuPackages.map((p) => path.join(p.dir, backendModuleFile(process.platform, p.backend)));
+  loaded.loadBackends(found.dir, extra);
+  location = found;
   addon = loaded;
   return loaded;
 }

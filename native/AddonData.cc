@@ -2,6 +2,7 @@
 
 #include "Args.h"
 #include "Backend.h"
+#include "BackendModules.h"
 #include "ChatTemplate.h"
 #include "Context.h"
 #include "Devices.h"
@@ -13,7 +14,11 @@
 #include "Sampler.h"
 #include "SamplerBenchmark.h"
 
+#include <ggml-backend.h>
 #include <llama.h>
+
+#include <string>
+#include <vector>
 
 namespace lg {
 
@@ -26,6 +31,7 @@ AddonData::AddonData(Napi::Env env, Napi::Object exports) {
                            InstanceMethod<&AddonData::SetErrorClass>("setErrorClass"),
                            InstanceMethod<&AddonData::SetLogLevel>("setLogLevel"),
                            InstanceMethod<&AddonData::SetLogCallback>("setLogCallback"),
+                           InstanceMethod<&AddonData::LoadBackends>("loadBackends"),
                            InstanceMethod<&AddonData::SystemInfo>("systemInfo"),
                            InstanceMethod<&AddonData::ListDevices>("listDevices"),
                            InstanceMethod<&AddonData::LoadModel>("loadModel"),
@@ -53,9 +59,54 @@ Napi::Value AddonData::SetLogCallback(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+namespace {
+
+Napi::Object ModuleReportObject(Napi::Env env, const backend::ModuleReport& report) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("dir", report.dir);
+  out.Set("cpuVariant", report.cpuVariant);
+  Napi::Object features = Napi::Object::New(env);
+  for (const auto& [name, value] : report.cpuFeatures) features.Set(name, value);
+  out.Set("cpuFeatures", features);
+  Napi::Array loaded = Napi::Array::New(env, report.loaded.size());
+  for (size_t i = 0; i < report.loaded.size(); i++) {
+    Napi::Object m = Napi::Object::New(env);
+    m.Set("backend", report.loaded[i].backend);
+    m.Set("path", report.loaded[i].path);
+    m.Set("devices", report.loaded[i].devices);
+    loaded.Set(i, m);
+  }
+  out.Set("loaded", loaded);
+  Napi::Array failed = Napi::Array::New(env, report.failed.size());
+  for (size_t i = 0; i < report.failed.size(); i++) {
+    Napi::Object m = Napi::Object::New(env);
+    m.Set("path", report.failed[i].path);
+    m.Set("reason", report.failed[i].reason);
+    failed.Set(i, m);
+  }
+  out.Set("failed", failed);
+  return out;
+}
+
+}  // namespace
+
+// loadBackends(dir, extraModules: string[]) -> the module report (once per process; later calls return the first report)
+Napi::Value AddonData::LoadBackends(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string dir = args::String(info[0], "dir");
+  std::vector<std::string> extra;
+  if (!info[1].IsUndefined()) {
+    if (!info[1].IsArray()) throw MakeError(env, code::kInvalidArgument, "extraModules must be an array of paths");
+    Napi::Array list = info[1].As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) extra.push_back(args::String(list.Get(i), "extraModules[i]"));
+  }
+  return ModuleReportObject(env, backend::LoadModules(dir, extra));
+}
+
 Napi::Value AddonData::SystemInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
+  if (const backend::ModuleReport* report = backend::Modules()) out.Set("modules", ModuleReportObject(env, *report));
   out.Set("llamaCppBuild", llama_version());
   out.Set("system", llama_print_system_info());
   out.Set("supportsGpuOffload", llama_supports_gpu_offload());
@@ -70,12 +121,21 @@ Napi::Value AddonData::ListDevices(const Napi::CallbackInfo& info) { return devi
 // loadModel(path, { gpuLayers, useMmap, useMlock, vocabOnly }, onProgress?) -> { promise, abort }
 Napi::Value AddonData::LoadModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  if (backend::Modules() == nullptr || ggml_backend_dev_count() == 0) {
+    throw MakeError(env, code::kBackendUnavailable, "no ggml backend is loaded (loadBackends() found no CPU module in the binary directory)");
+  }
   ModelLoadOptions options;
   options.path = args::String(info[0], "path");
   if (options.path.empty()) throw MakeError(env, code::kInvalidArgument, "path must not be empty");
   Napi::Object o = args::OptionalObject(info[1], "options");
   options.gpuLayers = static_cast<int32_t>(args::OptionalInteger(o, "gpuLayers", -1, -1, INT32_MAX));
   options.vocabOnly = args::OptionalBool(o, "vocabOnly", false);
+  const Napi::Value devices = o.Get("devices");
+  if (!devices.IsUndefined()) {
+    if (!devices.IsArray()) throw MakeError(env, code::kInvalidArgument, "devices must be an array of device names");
+    Napi::Array list = devices.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) options.devices.push_back(args::String(list.Get(i), "devices[i]"));
+  }
   const bool mlock = args::OptionalBool(o, "useMlock", false);
   const Napi::Value mmapValue = o.Get("useMmap");
   if (mmapValue.IsUndefined() || mmapValue.IsNull()) {

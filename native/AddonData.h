@@ -22,6 +22,7 @@ class AddonData : public Napi::Addon<AddonData> {
   Napi::Value SetErrorClass(const Napi::CallbackInfo& info);
   Napi::Value SetLogLevel(const Napi::CallbackInfo& info);
   Napi::Value SetLogCallback(const Napi::CallbackInfo& info);
+  Napi::Value LoadBackends(const Napi::CallbackInfo& info);
   Napi::Value SystemInfo(const Napi::CallbackInfo& info);
   Napi::Value ListDevices(const Napi::CallbackInfo& info);
   Napi::Value LoadModel(const Napi::CallbackInfo& info);

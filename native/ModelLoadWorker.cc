@@ -4,6 +4,8 @@
 #include "AddonData.h"
 #include "Backend.h"
 
+#include <ggml-backend.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -28,6 +30,16 @@ void ModelLoadWorker::Execute(const ExecutionProgress& progress) {
     }
     llama_model_params params = llama_model_default_params();
     params.n_gpu_layers = options_.gpuLayers;
+    std::vector<ggml_backend_dev_t> devices;
+    if (!options_.devices.empty()) {
+      for (const std::string& name : options_.devices) {
+        ggml_backend_dev_t dev = ggml_backend_dev_by_name(name.c_str());
+        if (dev == nullptr) throw LlamaException(code::kInvalidArgument, "devices: no device named " + name);
+        devices.push_back(dev);
+      }
+      devices.push_back(nullptr);
+      params.devices = devices.data();
+    }
     params.load_mode = options_.loadMode;
     params.vocab_only = options_.vocabOnly;
     params.progress_callback = [](float p, void* self) -> bool {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace lg {
 
@@ -18,6 +19,8 @@ struct ModelLoadOptions {
   int32_t gpuLayers = -1;
   llama_load_mode loadMode = LLAMA_LOAD_MODE_AUTO;
   bool vocabOnly = false;
+  // ggml device names (e.g. "CUDA0", "Vulkan1") to place layers on; empty = llama.cpp's choice (every GPU).
+  std::vector<std::string> devices;
 };
 
 class ModelLoadWorker : public Napi::AsyncProgressWorker<float> {

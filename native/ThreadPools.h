@@ -4,7 +4,7 @@
 // model's whole forward pass.
 #pragma once
 
-#include <ggml-cpu.h>
+#include <ggml.h>
 
 #include <memory>
 
@@ -23,7 +23,7 @@ class ThreadPools {
 
  private:
   struct Free {
-    void operator()(ggml_threadpool* pool) const { ggml_threadpool_free(pool); }
+    void operator()(ggml_threadpool* pool) const;
   };
   using Pool = std::unique_ptr<ggml_threadpool, Free>;
   static Pool Create(int threads, uint32_t poll);

@@ -8,8 +8,10 @@
  *
  *   npm run bench:llama            # or: node scripts/build-llama-bench.js
  *
- * Build directory: bench/.llama/build; the binaries are copied to
- * bench/.llama/bin/. Only those two targets are built.
+ * Build directory: bench/.llama/build; the binaries are in its bin/, beside
+ * llama.cpp's shared libraries and the ggml backend modules they load (as in
+ * the addon: every CPU variant, the best one chosen at run time). Only those
+ * two targets (and what they load) are built.
  * A second run is quick: CMake is configured again only when the settings
  * changed, and the build itself is incremental.
  *
@@ -25,7 +27,7 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const outDir = path.join(root, 'bench', '.llama');
 const buildDir = path.join(outDir, 'build');
-const binDir = path.join(outDir, 'bin');
+const binDir = path.join(buildDir, 'bin');
 const TOOLS = ['llama-bench', 'llama-batched-bench'];
 const exeName = (tool) => (process.platform === 'win32' ? `${tool}.exe` : tool);
 const stampFile = path.join(buildDir, 'llama-generate-configure.json');
@@ -76,9 +78,10 @@ function configureArgs(srcDir, extra) {
     '-S', srcDir,
     '-B', buildDir,
     '-DCMAKE_BUILD_TYPE=Release',
-    // as in the addon: static llama/ggml, compiled position-independent
-    '-DBUILD_SHARED_LIBS=OFF',
-    '-DCMAKE_POSITION_INDEPENDENT_CODE=ON',
+    // as in the addon: shared llama/ggml, backends as run-time modules, every CPU variant
+    '-DBUILD_SHARED_LIBS=ON',
+    '-DGGML_BACKEND_DL=ON',
+    `-DGGML_CPU_ALL_VARIANTS=${native === 'ON' ? 'OFF' : 'ON'}`,
     `-DGGML_NATIVE=${native}`,
     '-DGGML_OPENMP=OFF',
     '-DLLAMA_CURL=OFF',
@@ -126,29 +129,14 @@ function builtBinary(tool) {
   return candidates.find((p) => fs.existsSync(p)) ?? null;
 }
 
-/** Copies a built tool to bench/.llama/bin unless the copy there is current. */
+/** Checks a built tool is where the benchmarks look for it (bin/, beside its libraries and backends). */
 function install(tool) {
-  const exe = exeName(tool);
   const built = builtBinary(tool);
   if (!built) {
-    console.error(`build-llama-bench: the build finished but ${exe} was not found under ${buildDir}.`);
+    console.error(`build-llama-bench: the build finished but ${exeName(tool)} was not found under ${buildDir}.`);
     process.exit(1);
   }
-  fs.mkdirSync(binDir, { recursive: true });
-  const dest = path.join(binDir, exe);
-  const src = fs.statSync(built);
-  let upToDate = false;
-  try {
-    const d = fs.statSync(dest);
-    upToDate = d.size === src.size && d.mtimeMs >= src.mtimeMs;
-  } catch {
-    // not copied yet
-  }
-  if (!upToDate) {
-    fs.copyFileSync(built, dest);
-    fs.chmodSync(dest, 0o755);
-  }
-  console.log(`${tool}: ${path.relative(process.cwd(), dest) || dest}`);
+  console.log(`${tool}: ${path.relative(process.cwd(), built) || built}`);
 }
 
 function main(extra) {

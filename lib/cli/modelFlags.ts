@@ -7,10 +7,11 @@ import { UsageError } from './usageError';
 
 const GROUP = 'Model and context';
 
-/** --gpu-layers, --threads, --context-size, --batch-size, --flash-attention. */
+/** --gpu-layers, --device, --threads, --context-size, --batch-size, --flash-attention. */
 export function modelFlags(options: { threads?: boolean; contextSize?: boolean } = {}): Flag[] {
   const flags: Flag[] = [
-    { name: 'gpu-layers', type: 'string', value: 'n|max', defaultText: 'max', help: 'layers offloaded to the GPU (0: CPU only)', group: GROUP },
+    { name: 'gpu-layers', type: 'string', value: 'n|max|auto', defaultText: 'auto', help: 'layers offloaded to the GPU (auto: as many as fit; 0: CPU only)', group: GROUP },
+    { name: 'device', type: 'string', value: 'names', defaultText: 'every GPU', help: 'GPU devices to use, comma-separated (e.g. CUDA0,CUDA1; see info --system)', group: GROUP },
     { name: 'flash-attention', type: 'string', value: 'auto|on|off', defaultText: 'auto', help: 'flash attention', group: GROUP },
   ];
   if (options.threads !== false) {
@@ -27,10 +28,13 @@ export function modelFlags(options: { threads?: boolean; contextSize?: boolean }
 
 /** The loadModel() options the flags set. */
 export function loadOptions(parsed: ParsedArgs): LoadModelOptions {
+  const options: LoadModelOptions = {};
   const text = flagText(parsed, 'gpu-layers');
-  if (text === undefined || text === 'max') return {};
-  const n = flagInteger(parsed, 'gpu-layers', 0);
-  return { gpuLayers: n };
+  if (text === 'max' || text === 'auto') options.gpuLayers = text;
+  else if (text !== undefined) options.gpuLayers = flagInteger(parsed, 'gpu-layers', 0);
+  const devices = flagText(parsed, 'device');
+  if (devices !== undefined) options.devices = devices.split(',').map((d) => d.trim()).filter((d) => d !== '');
+  return options;
 }
 
 /** The createContext() options the flags set (`threads: false`: --threads is the command's own). */

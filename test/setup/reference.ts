@@ -15,6 +15,8 @@ import { RANDOM_MODEL_PROMPTS, REFERENCE_TOKENS, STORIES_PROMPTS, type Reference
 const root = resolve(__dirname, '..', '..');
 const buildDir = join(root, 'build');
 const binary = join(buildDir, 'reference', 'llama-simple');
+/** Where the addon and ggml's backend modules are: llama-simple looks for backends in its working directory. */
+const backendDir = join(buildDir, 'Release');
 export const STORIES_MODEL = join(root, 'models', 'stories260K.gguf');
 
 function buildReferenceBinary(): string | undefined {
@@ -28,6 +30,7 @@ function buildReferenceBinary(): string | undefined {
 function runReference(model: string, prompt: string): ReferenceRun {
   const stdout = execFileSync(binary, ['-m', model, '-n', String(REFERENCE_TOKENS), prompt], {
     encoding: 'utf8',
+    cwd: backendDir,
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 1 << 20,
   });

@@ -6,8 +6,11 @@
 import { FIELD_NAMES, modelConfigLayer, resolveConfig } from '../../config';
 import { readGgufHeader } from '../../gguf/reader';
 import type { Model } from '../../model';
+import { listDevices, systemInfo, type Device, type SystemInfo } from '../../devices';
 import { parseCommand, standardFlags } from '../command';
-import { flagBoolean, type Flag } from '../flags';
+import { flagBoolean, parseFlags, type Flag } from '../flags';
+import { renderHelp } from '../help';
+import { UsageError } from '../usageError';
 import type { CommandIo } from '../io';
 import { openModel } from '../openModel';
 
@@ -22,14 +25,15 @@ const GGML_TYPES = [
 export function infoFlags(): Flag[] {
   return [
     { name: 'json', type: 'boolean', help: 'print the information as JSON' },
+    { name: 'system', type: 'boolean', help: 'show the native binary instead: where it was loaded from, the CPU variant, backends and devices (no model needed)' },
     ...standardFlags(),
   ];
 }
 
 const HELP = {
-  usage: 'llama-generate info <model.gguf> [--json]',
+  usage: 'llama-generate info <model.gguf> [--json] | llama-generate info --system [--json]',
   description: "Shows what the model is: architecture, parameters, size, tensor types, context length,\nvocabulary, special tokens, chat template, and the sampling defaults generate() uses for it.",
-  examples: ['llama-generate info model.gguf', 'llama-generate info model.gguf --json | jq .chatTemplate'],
+  examples: ['llama-generate info model.gguf', 'llama-generate info model.gguf --json | jq .chatTemplate', 'llama-generate info --system'],
 };
 
 /** Everything `info` reports. */
@@ -149,8 +153,41 @@ export function renderInfo(r: ModelInfoReport): string {
   return lines.join('\n') + '\n';
 }
 
+/** The human-readable form of `info --system`. */
+export function renderSystem(s: SystemInfo, devices: readonly Device[]): string {
+  const m = s.modules;
+  const rows: [string, string][] = [
+    ['binary', s.binary ? `${s.binary.addon} (${s.binary.source}${s.binary.packageName ? `: ${s.binary.packageName}` : ''})` : '–'],
+    ['llama.cpp', s.llamaCppBuild],
+    ['CPU variant', m ? m.cpuVariant || 'single (built for one CPU)' : '–'],
+    ['CPU features', m ? Object.entries(m.cpuFeatures).map(([k, v]) => (v === '1' ? k : `${k}=${v}`)).join(' ') : '–'],
+    ['backends', m ? m.loaded.map((b) => `${b.backend} (${b.devices} device${b.devices === 1 ? '' : 's'})`).join(', ') : '–'],
+    ...(m?.failed.length ? m.failed.map((f): [string, string] => ['not loaded', `${f.path}: ${f.reason}`]) : []),
+    ['GPU packages', s.binary?.gpuPackages.map((p) => p.packageName).join(', ') || 'none installed'],
+    ['GPU offload', s.supportsGpuOffload ? 'yes' : 'no'],
+    ...devices.map((d): [string, string] => [
+      `device ${d.name}`,
+      `${d.description} (${d.type}${d.memoryTotal ? `, ${bytes(d.memoryFree)} free of ${bytes(d.memoryTotal)}` : ''})`,
+    ]),
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  return rows.map(([k, v]) => `${k.padEnd(width)}${v}`).join('\n') + '\n';
+}
+
 /** Runs `info`; returns the exit code. */
 export async function info(argv: readonly string[], io: CommandIo): Promise<number> {
+  if (argv.includes('--system')) {
+    const parsed = parseFlags(argv, infoFlags());
+    if (flagBoolean(parsed, 'help')) {
+      io.stdout.write(renderHelp(HELP, infoFlags()));
+      return 0;
+    }
+    if (parsed.positionals.length > 0) throw new UsageError(`info --system takes no model, got '${parsed.positionals[0]}'`);
+    const report = systemInfo();
+    const devices = listDevices();
+    io.stdout.write(flagBoolean(parsed, 'json') ? JSON.stringify({ ...report, devices }, null, 2) + '\n' : renderSystem(report, devices));
+    return 0;
+  }
   const line = parseCommand(argv, infoFlags(), HELP, io, 0);
   if (!line) return 0;
   const { parsed, modelPath: path } = line;
