@@ -137,10 +137,20 @@ export class Generation implements AsyncIterable<GenerationChunk> {
     if (!this.#handle) this.#cancelWait?.();
   }
 
+  /** The last next() handed out: a next() called before it settles waits for it (the async-iterator protocol allows several pending calls). */
+  #lastNext: Promise<unknown> = Promise.resolve();
+
   /** Yields chunks as they come. */
   [Symbol.asyncIterator](): AsyncIterator<GenerationChunk> {
     return {
-      next: () => this.#next(),
+      next: () => {
+        const next = this.#lastNext.then(
+          () => this.#next(),
+          () => this.#next(),
+        );
+        this.#lastNext = next;
+        return next;
+      },
       return: async () => {
         this.abort();
         await this.#done; // the sequence is free when the loop has exited

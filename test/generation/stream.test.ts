@@ -39,6 +39,23 @@ describe('streaming', () => {
     expect(result.text).toBe(pieces);
   });
 
+  it('several pending next() calls settle in order, each with its own chunk, then done', async () => {
+    // The async-iterator protocol allows calling next() again before the last one settled.
+    const expected = await context.generate('Once upon a time', { max_new_tokens: 12 }).result;
+    const it = context.generate('Once upon a time', { max_new_tokens: 12 })[Symbol.asyncIterator]();
+    const pending = Array.from({ length: 40 }, () => it.next());
+    const settled = await Promise.race([
+      Promise.all(pending),
+      new Promise<'hang'>((resolve) => setTimeout(() => resolve('hang'), 10_000)),
+    ]);
+    expect(settled).not.toBe('hang');
+    const results = settled as IteratorResult<{ tokens: number[] }>[];
+    const firstDone = results.findIndex((r) => r.done);
+    expect(firstDone).toBeGreaterThan(0);
+    expect(results.slice(firstDone).every((r) => r.done)).toBe(true);
+    expect(results.slice(0, firstDone).flatMap((r) => r.value.tokens)).toEqual(expected.tokens);
+  });
+
   it('result alone (no iteration) gives the same output', async () => {
     const a = await context.generate('The little dog', { max_new_tokens: 30 }).result;
     const chunks = [];
