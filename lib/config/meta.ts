@@ -163,7 +163,7 @@ export const FIELD_NAMES = Object.freeze(Object.keys(FIELD_INFO) as CanonicalFie
 /** Fields that only a call can set (functions and objects, not JSON). */
 export const CALL_ONLY: ReadonlySet<string> = new Set<CanonicalField>(['logits_processor', 'assistant_model']);
 
-/** transformers' bookkeeping keys of a generation_config.json, ignored silently. */
+/** transformers' bookkeeping keys of a generation_config.json, ignored silently wherever a config is accepted. */
 export const HF_METADATA_KEYS: ReadonlySet<string> = new Set([
   '_from_model_config', '_commit_hash', '_original_object_hash', 'transformers_version',
 ]);

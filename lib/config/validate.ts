@@ -67,7 +67,8 @@ function validate(input: unknown, kind: LayerKind, where: string): ValidatedOpti
   const writtenAs: Partial<Record<CanonicalField, string>> = {};
   const warnings: string[] = [];
   for (const [key, value] of Object.entries(input)) {
-    if (value === undefined || (kind === 'generation_config' && HF_METADATA_KEYS.has(key))) continue;
+    // transformers' bookkeeping keys, in a file or a parsed generation_config.json passed to a call
+    if (value === undefined || HF_METADATA_KEYS.has(key)) continue;
     const field = isAlias(key) ? ALIASES[key] : isCanonical(key) ? key : undefined;
     if (field === undefined) {
       if (kind === 'call') throw unknownOption(key);
