@@ -1,4 +1,5 @@
 /** An inference context: evaluation, the KV cache per sequence, saved state. */
+import { availableParallelism } from 'node:os';
 import { runAbortable } from './abort';
 import { isResolvedConfig, modelConfigLayer, resolveConfig, type GenerationConfigInput, type ResolvedGenerationConfig } from './config';
 import { Generation } from './generation/generation';
@@ -92,10 +93,10 @@ export interface SequencePositions {
  */
 export type ContextStats = Readonly<NativeContextStats>;
 
-function integerOption(value: unknown, name: string, fallback: number, min: number, max: number): number {
+function integerOption(value: unknown, name: string, fallback: number, min: number, max: number, maxIs?: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidArgument(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
+    throw invalidArgument(`${name} must be an integer in [${min}, ${max}]${maxIs ? ` (${max}: ${maxIs})` : ''}, got ${String(value)}`);
   }
   return value;
 }
@@ -115,8 +116,10 @@ export function resolveContextOptions(options: ContextOptions, trainContextSize:
   const batchSize = integerOption(options.batchSize, 'batchSize', Math.min(512, contextSize), 1, 1 << 24);
   const ubatchSize = integerOption(options.ubatchSize, 'ubatchSize', Math.min(512, batchSize), 1, batchSize);
   const sequences = integerOption(options.sequences, 'sequences', 1, 1, 256);
-  const threads = integerOption(options.threads, 'threads', physicalCoreCount(), 1, 512);
-  const threadsBatch = integerOption(options.threadsBatch, 'threadsBatch', threads, 1, 512);
+  // More threads than CPUs only makes ggml's spinning barrier wait on busy cores (512 threads: a 22 s createContext on 2 cores).
+  const cpus = availableParallelism();
+  const threads = integerOption(options.threads, 'threads', physicalCoreCount(), 1, cpus, 'the CPUs available to this process');
+  const threadsBatch = integerOption(options.threadsBatch, 'threadsBatch', threads, 1, cpus, 'the CPUs available to this process');
   const threadPoll = integerOption(options.threadPolling, 'threadPolling', 50, 0, 100);
   const fa = options.flashAttention;
   const flashAttention = fa === true ? 'enabled' : fa === false ? 'disabled' : fa ?? 'auto';

@@ -1,4 +1,5 @@
 /** Flags shared by the commands that load a model and create a context. */
+import { availableParallelism } from 'node:os';
 import type { ContextOptions } from '../context';
 import type { LoadModelOptions } from '../model';
 import { physicalCoreCount } from '../system';
@@ -40,7 +41,7 @@ export function loadOptions(parsed: ParsedArgs): LoadModelOptions {
 /** The createContext() options the flags set (`threads: false`: --threads is the command's own). */
 export function contextOptions(parsed: ParsedArgs, read: { threads?: boolean } = {}): ContextOptions {
   const options: ContextOptions = {};
-  const threads = read.threads === false ? undefined : flagInteger(parsed, 'threads', 1, 512);
+  const threads = read.threads === false ? undefined : flagInteger(parsed, 'threads', 1, availableParallelism());
   if (threads !== undefined) options.threads = threads;
   const contextSize = flagInteger(parsed, 'context-size', 1);
   if (contextSize !== undefined) options.contextSize = contextSize;

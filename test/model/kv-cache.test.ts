@@ -327,6 +327,8 @@ describe('context options', () => {
     [{ sequences: 0 }],
     [{ sequences: 1000 }],
     [{ threads: 0 }],
+    [{ threads: 512 }], // more than the CPUs of the machine (a 2-core machine crawled: 22 s createContext)
+    [{ threadsBatch: 4096 }],
     [{ threadPolling: 101 }],
     [{ flashAttention: 'sometimes' }],
     [{ kvCacheType: { k: 'q3_k' } }],
