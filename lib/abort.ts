@@ -1,9 +1,12 @@
 /** Bridges an AbortSignal to a native operation's abort(). @internal */
-import { LlamaError } from './errors';
+import { LlamaError, invalidArgument } from './errors';
 import type { NativeAbortable } from './native';
 
-/** Throws ABORTED when `signal` is already aborted. */
+/** Throws INVALID_ARGUMENT when `signal` is not an AbortSignal, ABORTED when it is already aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalidArgument(`signal must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`);
+  }
   if (signal?.aborted) throw new LlamaError('ABORTED', `${what} aborted`, { cause: signal.reason });
 }
 

@@ -123,11 +123,20 @@ export function modelConfigLayer(samplingMetadata: ModelSamplingMetadata): Confi
   return makeLayer('model', values as LayerValues, warnings);
 }
 
+/** Largest generation_config.json read (real ones are under 2 KB). */
+const MAX_GENERATION_CONFIG_BYTES = 1 << 20;
+
 /** Reads and parses a generation_config.json (or the one in a directory). */
 function readGenerationConfig(path: string): { data: unknown; file: string } {
   let file = path;
   try {
     if (statSync(path).isDirectory()) file = join(path, 'generation_config.json');
+    // Never open what is not a regular file (a FIFO would block the JS thread), nor read a huge one.
+    const info = statSync(file);
+    if (!info.isFile()) throw invalidArgument(`generation_config ${file} is not a regular file`);
+    if (info.size > MAX_GENERATION_CONFIG_BYTES) {
+      throw invalidArgument(`generation_config ${file} is ${info.size} bytes; a generation_config.json is at most ${MAX_GENERATION_CONFIG_BYTES}`);
+    }
     const text = readFileSync(file, 'utf8');
     try {
       return { data: JSON.parse(text) as unknown, file };

@@ -7,7 +7,8 @@
  * @packageDocumentation
  */
 
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { LlamaError, invalidArgument } from '../errors';
 import {
   GGUF_DEFAULT_ALIGNMENT,
   GGUF_KEY_ALIGNMENT,
@@ -46,15 +47,35 @@ const MIN_STRING_BYTES = 8;
  * @param path - Path of the `.gguf` file.
  * @param options - See {@link ReadGgufHeaderOptions}.
  * @returns The parsed header; tensor data is not read.
- * @throws Error when the file is not a GGUF file, has an unsupported version, is truncated
- *   or has an invalid header.
+ * @throws LlamaError `MODEL_NOT_FOUND` when there is no such file, `INVALID_ARGUMENT` for a
+ *   bad argument or a path that is not a regular file (a directory, a FIFO: never opened, so
+ *   nothing waits on it), `INVALID_MODEL` when the file is not a GGUF file, has an unsupported
+ *   version, is truncated or has an invalid header or cannot be read.
  */
 export async function readGgufHeader(path: string, options: ReadGgufHeaderOptions = {}): Promise<GgufHeader> {
+  if (typeof path !== 'string' || path === '') throw invalidArgument('path must be a non-empty string');
+  if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object');
   const maxArrayLength = options.maxArrayLength ?? Infinity;
-  const handle = await open(path, 'r');
+  if (typeof maxArrayLength !== 'number' || !(maxArrayLength >= 0)) {
+    throw invalidArgument(`maxArrayLength must be a number >= 0, got ${String(options.maxArrayLength)}`);
+  }
+  let handle: FileHandle;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw invalidArgument(`${path} is not a regular file`);
+    handle = await open(path, 'r');
+  } catch (err) {
+    if (err instanceof LlamaError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new LlamaError('MODEL_NOT_FOUND', `model file not found: ${path}`, { cause: err });
+    throw new LlamaError('INVALID_MODEL', `cannot open ${path}: ${(err as Error).message}`, { cause: err });
+  }
   try {
     const { size } = await handle.stat();
     return await parseHeader(new FileCursor(handle, size, path), maxArrayLength);
+  } catch (err) {
+    if (err instanceof LlamaError) throw err;
+    throw new LlamaError('INVALID_MODEL', (err as Error).message, { cause: err });
   } finally {
     await handle.close();
   }

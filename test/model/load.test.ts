@@ -1,4 +1,5 @@
 /** Loading models: metadata, options, failures, disposal, repeated load/dispose. */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,9 +104,28 @@ describe('loadModel', () => {
     ['fractional gpuLayers', STORIES_MODEL, { gpuLayers: 1.5 }],
     ['non-boolean useMmap', STORIES_MODEL, { useMmap: 'yes' }],
     ['non-function onProgress', STORIES_MODEL, { onProgress: 3 }],
+    ['unknown gpuLayers word', STORIES_MODEL, { gpuLayers: 'all' }],
+    ['devices that is not an array', STORIES_MODEL, { devices: 'CUDA0' }],
+    ['a device that does not exist', STORIES_MODEL, { devices: ['CUDA9'] }],
+    ['the CPU as a GPU device', STORIES_MODEL, { devices: ['CPU'] }],
+    ['an empty nativeBinding', STORIES_MODEL, { nativeBinding: '' }],
+    ['a nativeBinding other than the loaded addon', STORIES_MODEL, { nativeBinding: '/elsewhere/llama_generate.node' }],
+    ['a signal that is not an AbortSignal', STORIES_MODEL, { signal: { aborted: false } }],
   ])('rejects %s with INVALID_ARGUMENT', async (_name, path, options) => {
     const err = await rejection(loadModel(path as string, options as never));
     expect(err.code).toBe('INVALID_ARGUMENT');
+  });
+
+  it('rejects a FIFO without opening it, and later loads still run (no pool thread left blocked)', async () => {
+    const fifo = join(scratch, 'model.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (let i = 0; i < 6; i++) expect((await rejection(loadModel(fifo))).code).toMatch(/^(MODEL_NOT_FOUND|INVALID_ARGUMENT)$/);
+    const models = await Promise.all(Array.from({ length: 4 }, () => loadModel(STORIES_MODEL)));
+    for (const m of models) m.dispose();
+  });
+
+  it("gpuLayers 'auto' (the default) and 'max' load on a machine without a GPU", async () => {
+    for (const gpuLayers of ['auto', 'max', 0] as const) (await loadModel(STORIES_MODEL, { gpuLayers })).dispose();
   });
 
   it('honours an AbortSignal', async () => {

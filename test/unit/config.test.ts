@@ -1,4 +1,5 @@
 /** The generation config layer: defaults, layering, validation, warnings, explain(). */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,6 +193,10 @@ describe('generation_config.json layer', () => {
     expect(errorOf(() => generationConfigLayer(array)).message).toBe(`${array} must be an object, got [1,2]`);
     expect(errorOf(() => generationConfigLayer(5 as unknown as string)).code).toBe('INVALID_ARGUMENT');
     expect(errorOf(() => generationConfigLayer('')).code).toBe('INVALID_ARGUMENT');
+    // a FIFO is never opened (reading it would block the JS thread)
+    const fifo = join(dir, 'generation_config.fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(errorOf(() => generationConfigLayer(fifo)).message).toBe(`generation_config ${fifo} is not a regular file`);
     mkdirSync(join(dir, 'empty'));
     expect(errorOf(() => generationConfigLayer(join(dir, 'empty'))).message).toContain('cannot be read');
   });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -167,6 +168,19 @@ describe('readGgufHeader errors', () => {
     const path = join(dir, 'not-gguf.txt');
     await writeFile(path, 'hello world, this is not a model');
     await expect(readGgufHeader(path)).rejects.toThrow(/is not a GGUF file/);
+    await expect(readGgufHeader(path)).rejects.toMatchObject({ name: 'LlamaError', code: 'INVALID_MODEL' });
+  });
+
+  it('types every failure: missing file, directory, FIFO (never opened, so nothing blocks), bad arguments', async () => {
+    await expect(readGgufHeader(join(dir, 'missing.gguf'))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    await expect(readGgufHeader(dir)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/not a regular file/) });
+    const fifo = join(dir, 'model.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // Regression: opening a FIFO blocked a libuv pool thread forever (four of them starved every later load).
+    for (let i = 0; i < 6; i++) await expect(readGgufHeader(fifo)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(readGgufHeader(5 as unknown as string)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(readGgufHeader(fifo, null as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(readGgufHeader(fifo, { maxArrayLength: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('rejects an empty file', async () => {
