@@ -123,7 +123,8 @@ function hfProcessorStages(v: PlanValues, eos: number[]): StageDescriptor[] {
     s.push({ kind: 'forced_bos', hf: 'ForcedBOSTokenLogitsProcessor', token: v.forced_bos_token_id });
   }
   if (v.forced_eos_token_id !== undefined && v.forced_eos_token_id !== null) {
-    s.push({ kind: 'forced_eos', hf: 'ForcedEOSTokenLogitsProcessor', max_length: v.max_length ?? 20, eos: list(v.forced_eos_token_id) });
+    // max_new_tokens (0: not set) wins over max_length, as in generate()
+    s.push({ kind: 'forced_eos', hf: 'ForcedEOSTokenLogitsProcessor', max_length: v.max_length ?? 20, max_new_tokens: v.max_new_tokens ?? 0, eos: list(v.forced_eos_token_id) });
   }
   if (v.remove_invalid_values) s.push({ kind: 'inf_nan_remove', hf: 'InfNanRemoveLogitsProcessor' });
   if (v.exponential_decay_length_penalty) {

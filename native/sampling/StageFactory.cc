@@ -127,7 +127,7 @@ const std::map<std::string, Factory>& Factories() {
       {"min_length", [](const Params& p, auto) { return hf::MinLength(p.Count("length"), p.Tokens("eos")); }},
       {"min_new_tokens", [](const Params& p, auto) { return hf::MinNewTokens(p.Count("length"), p.Tokens("eos")); }},
       {"forced_bos", [](const Params& p, auto) { return hf::ForcedBos(p.Token("token")); }},
-      {"forced_eos", [](const Params& p, auto) { return hf::ForcedEos(p.Count("max_length"), p.Tokens("eos")); }},
+      {"forced_eos", [](const Params& p, auto) { return hf::ForcedEos(p.Count("max_length"), p.Count("max_new_tokens"), p.Tokens("eos")); }},
       {"inf_nan_remove", [](const Params&, auto) { return hf::InfNanRemove(); }},
       {"exponential_decay",
        [](const Params& p, auto) { return hf::ExponentialDecay(p.Count("start"), static_cast<float>(p.Number("factor", 0, 1e9)), p.Tokens("eos")); }},

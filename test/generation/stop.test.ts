@@ -51,6 +51,19 @@ describe('eos_token_id', () => {
     expect(r.tokens.slice(0, i + 5)).not.toContain(reference[i]);
   });
 
+  it('forced_eos_token_id lands on the last token max_new_tokens allows, as in transformers', async () => {
+    // transformers sets max_length = prompt + max_new_tokens, and ForcedEOS acts at max_length - 1.
+    const forced = reference.find((t) => !reference.slice(0, 8).includes(t)) ?? reference[30];
+    const r = await context.generate(PROMPT, { max_new_tokens: 7, forced_eos_token_id: forced }).result;
+    expect(r.tokens).toHaveLength(7);
+    expect(r.tokens.slice(0, 6)).toEqual(reference.slice(0, 6));
+    expect(r.tokens[6]).toBe(forced);
+    // when the forced token is also an EOS, generation stops there
+    const stopped = await context.generate(PROMPT, { max_new_tokens: 7, forced_eos_token_id: forced, eos_token_id: forced }).result;
+    expect(stopped.finishReason).toBe('eos');
+    expect(stopped.tokens).toEqual(reference.slice(0, 6));
+  });
+
   it('ignore_eos never stops at EOS', async () => {
     const r = await context.generate(PROMPT, { max_new_tokens: 400, ignore_eos: true }).result;
     expect(r.finishReason).toBe('length');

@@ -22,7 +22,7 @@ StagePtr NoRepeatNGram(size_t n);
 StagePtr MinLength(size_t minLength, TokenList eos);
 StagePtr MinNewTokens(size_t minNewTokens, TokenList eos);
 StagePtr ForcedBos(llama_token bos);
-StagePtr ForcedEos(size_t maxLength, TokenList eos);
+StagePtr ForcedEos(size_t maxLength, size_t maxNewTokens, TokenList eos);  // maxNewTokens 0: not given
 StagePtr InfNanRemove();
 StagePtr ExponentialDecay(size_t startIndex, float factor, TokenList eos);
 StagePtr SuppressTokens(TokenList tokens);
