@@ -4,7 +4,8 @@ import { runAbortable } from './abort';
 import { isResolvedConfig, modelConfigLayer, resolveConfig, type GenerationConfigInput, type ResolvedGenerationConfig } from './config';
 import { Generation } from './generation/generation';
 import { promptTokens } from './generation/prompt';
-import { buildRequest } from './generation/request';
+import { buildRequest, lengthWarnings } from './generation/request';
+import { logWarning } from './logging';
 import { SequencePool } from './generation/sequencePool';
 import type { GenerateOptions, GenerationInput } from './generation/types';
 import { LlamaError, invalidArgument, withCallSite } from './errors';
@@ -284,7 +285,9 @@ export class Context {
           this.#pool.release(sequences, sequences.map(() => null));
           throw err;
         }
-        generation.started({ handle, sequences, prompt, release: (cached) => this.#pool.release(sequences, cached) });
+        const warnings = lengthWarnings(resolved, prompt.length);
+        for (const warning of warnings) logWarning(warning);
+        generation.started({ handle, sequences, prompt, warnings, release: (cached) => this.#pool.release(sequences, cached) });
       })
       .catch((err: unknown) => generation.failedToStart(err instanceof Error ? err : new LlamaError('INTERNAL', String(err))));
     return generation;

@@ -21,6 +21,8 @@ export interface GenerationStart {
   handle: NativeGeneration;
   sequences: number[];
   prompt: Int32Array;
+  /** Warnings about this call beyond the config's (the length transformers would warn about). */
+  warnings: readonly string[];
   /** Called once with the tokens each sequence now caches (null: unknown). */
   release: (cached: Array<Int32Array | null>) => void;
 }
@@ -53,6 +55,7 @@ export class Generation implements AsyncIterable<GenerationChunk> {
   #sequences: number[] = [];
   #prompt: Int32Array = new Int32Array(0);
   #release: GenerationStart['release'] | null = null;
+  #lengthWarnings: readonly string[] = [];
   readonly #outputs: Accumulator[];
   readonly #chunks: GenerationChunk[] = [];
   readonly #startedAt = performance.now();
@@ -176,6 +179,7 @@ export class Generation implements AsyncIterable<GenerationChunk> {
     this.#handle = start.handle;
     this.#sequences = start.sequences;
     this.#prompt = start.prompt;
+    this.#lengthWarnings = start.warnings;
     this.#release = start.release;
     if (this.#abortRequested) start.handle.abort();
     this.#pump();
@@ -332,7 +336,7 @@ export class Generation implements AsyncIterable<GenerationChunk> {
         tokensPerSecond: generationMs > 0 ? (completionTokens * 1000) / generationMs : 0,
       },
       config: this.config,
-      warnings: this.config.warnings,
+      warnings: [...this.config.warnings, ...this.#lengthWarnings],
     };
   }
 }

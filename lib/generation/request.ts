@@ -14,6 +14,31 @@ export function maxNewTokens(config: ResolvedGenerationConfig, promptLength: num
   return v.max_new_tokens ?? Math.max(1, v.max_length - promptLength);
 }
 
+/**
+ * What transformers warns about the length of a generation: the
+ * model-agnostic default `max_length` of 20 deciding the length (neither
+ * `max_new_tokens` nor `max_length` set), and a prompt that already reaches
+ * `max_length` (one token is then generated).
+ */
+export function lengthWarnings(config: ResolvedGenerationConfig, promptLength: number): string[] {
+  const v = config.values;
+  if (v.max_new_tokens !== undefined) return [];
+  const warnings: string[] = [];
+  if (config.sources.max_length === 'default') {
+    warnings.push(
+      `Using the model-agnostic default \`max_length\` (=${v.max_length}) to control the generation length. ` +
+        'We recommend setting `max_new_tokens` to control the maximum length of the generation.',
+    );
+  }
+  if (promptLength >= v.max_length) {
+    warnings.push(
+      `Input length of input_ids is ${promptLength}, but \`max_length\` is set to ${v.max_length}: one token is generated. ` +
+        'Consider increasing `max_length` or, better yet, setting `max_new_tokens`.',
+    );
+  }
+  return warnings;
+}
+
 function contextShiftKeep(option: GenerateOptions['contextShift']): number {
   if (option === undefined || option === false) return -1;
   if (option === true) return 0;

@@ -1,6 +1,6 @@
 /** Stop conditions, abort, and UTF-8-safe chunks. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, type Context, type Model } from '../../lib/index';
+import { loadModel, setLogger, setLogLevel, type Context, type Model } from '../../lib/index';
 import { STORIES_MODEL } from '../support/models';
 
 let model: Model;
@@ -62,6 +62,29 @@ describe('eos_token_id', () => {
     const stopped = await context.generate(PROMPT, { max_new_tokens: 7, forced_eos_token_id: forced, eos_token_id: forced }).result;
     expect(stopped.finishReason).toBe('eos');
     expect(stopped.tokens).toEqual(reference.slice(0, 6));
+  });
+
+  it('warns, in the result and the logger, when the default max_length decides the length or the prompt reaches it', async () => {
+    const logged: string[] = [];
+    setLogger((level, text) => logged.push(`${level}: ${text}`));
+    setLogLevel('warn');
+    try {
+      const long = 'Once upon a time there was a little girl named Lily who loved to play outside in the park with her dog';
+      const r = await context.generate(long).result; // no max_new_tokens, no max_length: transformers' default 20
+      expect(r.prompt.length).toBeGreaterThanOrEqual(20);
+      expect(r.tokens).toHaveLength(1);
+      expect(r.warnings).toEqual([
+        expect.stringMatching(/^Using the model-agnostic default `max_length` \(=20\)/),
+        expect.stringMatching(new RegExp(`^Input length of input_ids is ${r.prompt.length}, but \`max_length\` is set to 20: one token is generated`)),
+      ]);
+      expect(logged.filter((l) => l.startsWith('warn: llama-generate: '))).toHaveLength(2);
+      // with max_new_tokens, nothing to say
+      const quiet = await context.generate(long, { max_new_tokens: 3 }).result;
+      expect(quiet.warnings).toEqual([]);
+    } finally {
+      setLogLevel('none');
+      setLogger(null);
+    }
   });
 
   it('ignore_eos never stops at EOS', async () => {
