@@ -388,10 +388,23 @@ export class Context {
     await this.#enqueue(() => this.#changing(options.sequence, () => this.#native.loadState(options.sequence, buffer)));
   }
 
-  /** Restores a state written by {@link Context.saveStateToFile}; resolves with the tokens stored with it. */
+  /**
+   * Restores a state written by {@link Context.saveStateToFile}; resolves with
+   * the tokens stored with it. When those tokens are what the sequence now
+   * holds (positions 0 to n - 1), the next generate() on it reuses them as a
+   * cached prompt prefix instead of evaluating them again.
+   */
   async loadStateFromFile(path: string, options: { sequence?: number } = {}): Promise<Int32Array> {
-    const tokens = await this.#enqueue(() => this.#changing(options.sequence, () => this.#native.loadState(options.sequence, checkPath(path))));
-    return tokens as Int32Array;
+    return this.#enqueue(async () => {
+      const tokens = (await this.#changing(options.sequence, () => this.#native.loadState(options.sequence, checkPath(path)))) as Int32Array;
+      // A whole-context state of a one-sequence context is that sequence's.
+      const sequence = options.sequence ?? (this.sequences === 1 ? 0 : undefined);
+      if (sequence !== undefined && tokens.length > 0) {
+        const held = this.#native.sequencePositions(sequence);
+        if (held !== null && held.min === 0 && held.max === tokens.length - 1) this.#pool.remember(sequence, tokens);
+      }
+      return tokens;
+    });
   }
 
   /**

@@ -95,6 +95,11 @@ export class SequencePool {
     else this.#cache[sequence] = null;
   }
 
+  /** Records that `sequence` holds exactly `tokens` from position 0 (a restored state), so generate() reuses them. */
+  remember(sequence: number, tokens: Int32Array): void {
+    this.#cache[sequence] = tokens.slice();
+  }
+
   /** Records that `sequence` (every sequence when omitted) is empty. */
   markEmpty(sequence?: number): void {
     if (sequence === undefined) this.#cache.fill(new Int32Array(0));

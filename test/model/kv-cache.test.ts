@@ -184,6 +184,26 @@ describe('state save/load', () => {
     expect(maxAbsDiff(await b.evaluate(next()), expected)).toBe(0);
   });
 
+  it('generate() after loadStateFromFile reuses the restored tokens instead of evaluating them again', async () => {
+    const a = await context();
+    const tokens = p();
+    await a.evaluate(tokens);
+    const whole = join(scratch, 'reuse-context.state');
+    const one = join(scratch, 'reuse-sequence.state');
+    await a.saveStateToFile(whole, { tokens });
+    await a.saveStateToFile(one, { sequence: 0, tokens });
+    const prompt = [...tokens, ...next()];
+    const fresh = await (await context()).generate(prompt, { max_new_tokens: 6 }).result;
+    expect(fresh.usage.cachedPromptTokens).toBe(0);
+    for (const sequence of [undefined, 0]) {
+      const b = await context();
+      await b.loadStateFromFile(sequence === undefined ? whole : one, sequence === undefined ? {} : { sequence });
+      const r = await b.generate(prompt, { max_new_tokens: 6 }).result;
+      expect(r.usage.cachedPromptTokens).toBeGreaterThanOrEqual(tokens.length - 1);
+      expect(r.tokens).toEqual(fresh.tokens);
+    }
+  });
+
   it('saves one sequence and restores it into another sequence, from a Buffer and from a file', async () => {
     const a = await context({ sequences: 2 });
     await a.evaluate(p(), { sequence: 1 });
