@@ -138,6 +138,12 @@ export interface NativeModuleReport {
   loaded: Array<{ backend: string; path: string; devices: number }>;
   /** Backend modules that are there but did not load (a missing GPU driver, typically), with the reason. */
   failed: Array<{ path: string; reason: string }>;
+  /**
+   * CPU variants passed over by default although the CPU has their features:
+   * the AMX one (`sapphirerapids`), whose kernels crash on some Intel VMs;
+   * `LLAMA_GENERATE_CPU_VARIANT=<variant>` uses a given variant instead.
+   */
+  skipped: Array<{ path: string; reason: string }>;
 }
 
 /** What the loaded llama.cpp build supports. */

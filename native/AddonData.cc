@@ -85,6 +85,14 @@ Napi::Object ModuleReportObject(Napi::Env env, const backend::ModuleReport& repo
     failed.Set(i, m);
   }
   out.Set("failed", failed);
+  Napi::Array skipped = Napi::Array::New(env, report.skipped.size());
+  for (size_t i = 0; i < report.skipped.size(); i++) {
+    Napi::Object m = Napi::Object::New(env);
+    m.Set("path", report.skipped[i].path);
+    m.Set("reason", report.skipped[i].reason);
+    skipped.Set(i, m);
+  }
+  out.Set("skipped", skipped);
   return out;
 }
 

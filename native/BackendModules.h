@@ -2,8 +2,10 @@
 // once per process and remembers what was loaded, for systemInfo().
 //
 // The binary directory holds one CPU module per instruction-set level
-// (libggml-cpu-haswell.so, libggml-cpu-skylakex.so, …): ggml scores each
-// against the running CPU and loads the best. GPU modules (libggml-vulkan.so,
+// (libggml-cpu-haswell.so, libggml-cpu-skylakex.so, …): each is scored
+// against the running CPU with its own ggml_backend_score(), as ggml does, and
+// the best is loaded, except variants skipped by default (AMX, see the .cc) or
+// the one LLAMA_GENERATE_CPU_VARIANT names. GPU modules (libggml-vulkan.so,
 // libggml-cuda.so) in that directory or in GPU packages load when their driver
 // does; one that does not is recorded with the loader's reason, not fatal.
 #pragma once
@@ -30,6 +32,7 @@ struct ModuleReport {
   std::vector<std::pair<std::string, std::string>> cpuFeatures;  // ggml's get_features of the CPU backend
   std::vector<LoadedModule> loaded;
   std::vector<FailedModule> failed;
+  std::vector<FailedModule> skipped;  // CPU variants passed over by default (reason)
 };
 
 // Loads the modules of `dir`, then the GPU modules named in `extraModules`

@@ -155,6 +155,12 @@ function main(extra) {
   const targets = TOOLS.flatMap((tool) => ['--target', tool]);
   run('cmake', ['--build', buildDir, '--config', 'Release', ...targets, '-j', jobs]);
   for (const tool of TOOLS) install(tool);
+  // Like the addon (native/BackendModules.cc), leave out the AMX CPU variant, whose
+  // kernels die with SIGILL on Intel VMs that report AMX: ggml then picks the same
+  // variant for llama-bench as the addon does.
+  for (const skipped of ['sapphirerapids']) {
+    fs.rmSync(path.join(binDir, process.platform === 'win32' ? `ggml-cpu-${skipped}.dll` : `libggml-cpu-${skipped}.so`), { force: true });
+  }
 }
 
 if (require.main === module) main(process.argv.slice(2));

@@ -23,9 +23,19 @@ function takeOption(args, name) {
 }
 
 function ensureLlamaCpp() {
-  if (process.env.LLAMA_GENERATE_LLAMA_CPP_DIR) return;
-  if (fs.existsSync(path.join(root, 'vendor', 'llama.cpp', 'include', 'llama.h'))) return;
-  require('./vendor-llama-cpp').vendorOrExit();
+  const vendor = require('./vendor-llama-cpp');
+  const own = process.env.LLAMA_GENERATE_LLAMA_CPP_DIR;
+  if (own) {
+    vendor.warnPatches(own);
+    return;
+  }
+  const dir = path.join(root, 'vendor', 'llama.cpp');
+  if (!fs.existsSync(path.join(dir, 'include', 'llama.h'))) {
+    vendor.vendorOrExit();
+  } else if (fs.existsSync(vendor.PATCH_DIR) && fs.existsSync(path.join(dir, '.git'))) {
+    // a checkout vendored before a patch was added (the published package's sources come patched)
+    vendor.applyPatches(dir);
+  }
 }
 
 function main(argv) {

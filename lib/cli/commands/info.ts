@@ -163,6 +163,7 @@ export function renderSystem(s: SystemInfo, devices: readonly Device[]): string 
     ['CPU features', m ? Object.entries(m.cpuFeatures).map(([k, v]) => (v === '1' ? k : `${k}=${v}`)).join(' ') : '–'],
     ['backends', m ? m.loaded.map((b) => `${b.backend} (${b.devices} device${b.devices === 1 ? '' : 's'})`).join(', ') : '–'],
     ...(m?.failed.length ? m.failed.map((f): [string, string] => ['not loaded', `${f.path}: ${f.reason}`]) : []),
+    ...(m?.skipped.length ? m.skipped.map((f): [string, string] => ['skipped', `${f.path}: ${f.reason}`]) : []),
     ['GPU packages', s.binary?.gpuPackages.map((p) => p.packageName).join(', ') || 'none installed'],
     ['GPU offload', s.supportsGpuOffload ? 'yes' : 'no'],
     ...devices.map((d): [string, string] => [
