@@ -9,6 +9,11 @@
  * pinned sha512, pull out that one file, `git clone` it and verify the pinned
  * commit. Nothing else of that package is used.
  *
+ * - Patched: the series in vendor/patches/ (NNNN-name.patch, `git apply` in
+ *   order) is applied to a fresh clone before it is moved into place, and to
+ *   an existing checkout at the pinned commit where a patch is missing (see
+ *   applyPatches). A checkout given by LLAMA_GENERATE_LLAMA_CPP_DIR is never
+ *   modified; missing patches are only reported (warnPatches).
  * - Idempotent: a checkout already at the pinned commit is left alone.
  * - Atomic: the clone is made in a temp dir next to the target and renamed
  *   into place only once verified, so a half-finished clone never looks done.
@@ -60,6 +65,95 @@ function offlineHint() {
   );
 }
 
+/** The patch series applied over the pinned commit (see vendor/README.md). */
+const PATCH_DIR = path.join(__dirname, '..', 'vendor', 'patches');
+const PATCH_NAME = /^\d{4}-[A-Za-z0-9._-]+\.patch$/;
+
+/** The patches of the series, in the order they apply (absolute paths; none when vendor/patches/ is absent). */
+function listPatches(patchDir = PATCH_DIR) {
+  if (!fs.existsSync(patchDir)) return [];
+  return fs
+    .readdirSync(patchDir)
+    .filter((name) => PATCH_NAME.test(name))
+    .sort()
+    .map((name) => path.join(patchDir, name));
+}
+
+/**
+ * `git apply` in `dir`. GIT_CEILING_DIRECTORIES keeps git from taking an
+ * enclosing repository (an app's, for sources unpacked without .git) as the
+ * root the patch's paths are relative to.
+ */
+function gitApply(dir, patch, flags) {
+  return run('git', ['apply', ...flags, patch], {
+    cwd: dir,
+    env: { ...process.env, GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(dir)) },
+  });
+}
+
+/**
+ * Whether `patch` is in the tree at `dir`: 'applied' (it reverses cleanly),
+ * 'missing' (it applies cleanly) or 'conflict' (neither: the tree has other
+ * changes there). Patches of the series must not overlap, so that each one
+ * can be checked on its own whatever the others' state.
+ */
+function patchState(dir, patch) {
+  if (gitApply(dir, patch, ['--reverse', '--check']).status === 0) return 'applied';
+  if (gitApply(dir, patch, ['--check']).status === 0) return 'missing';
+  return 'conflict';
+}
+
+/** The state of every patch of the series in the tree at `dir`: `[{ name, state }]`. */
+function patchStatus(dir, patchDir = PATCH_DIR) {
+  return listPatches(patchDir).map((patch) => ({ name: path.basename(patch), state: patchState(dir, patch) }));
+}
+
+/**
+ * Applies the patches of the series that `dir` lacks, in order; those already
+ * there are left alone, so running it again changes nothing. Throws a
+ * VendorError (nothing further applied) at a patch that neither applies nor
+ * is already applied. Returns the names applied now and those found applied.
+ */
+function applyPatches(dir, { patchDir = PATCH_DIR, log = (line) => console.log(line) } = {}) {
+  const applied = [];
+  const present = [];
+  for (const patch of listPatches(patchDir)) {
+    const name = path.basename(patch);
+    const state = patchState(dir, patch);
+    if (state === 'applied') {
+      present.push(name);
+      continue;
+    }
+    const r = state === 'missing' ? gitApply(dir, patch, []) : null;
+    if (!r || r.status !== 0) {
+      throw new VendorError(
+        `patch ${name} neither applies to nor is applied in ${dir}${r ? `: ${r.stderr.trim()}` : ''}; ` +
+          'remove the directory and run `npm run vendor` again for a fresh patched checkout',
+      );
+    }
+    applied.push(name);
+    log(`llama-generate: applied vendor/patches/${name}`);
+  }
+  return { applied, present };
+}
+
+/**
+ * For a llama.cpp checkout this package does not manage
+ * (LLAMA_GENERATE_LLAMA_CPP_DIR): warns, one line, when patches of the series
+ * are not in it; changes nothing. Returns the names of those patches.
+ */
+function warnPatches(dir, { patchDir = PATCH_DIR, warn = (line) => console.warn(line) } = {}) {
+  const missing = patchStatus(dir, patchDir).filter((p) => p.state !== 'applied');
+  if (missing.length > 0) {
+    warn(
+      `llama-generate: note: ${dir} lacks ${missing.length === 1 ? 'the patch' : 'the patches'} ` +
+        `${missing.map((p) => `vendor/patches/${p.name}${p.state === 'conflict' ? ' (does not apply)' : ''}`).join(', ')} ` +
+        `(see vendor/README.md); apply with \`git apply\` there if the build needs ${missing.length === 1 ? 'it' : 'them'}`,
+    );
+  }
+  return missing.map((p) => p.name);
+}
+
 /** `npm pack` the pinned package into `dir` and return the tarball's path. */
 function packTarball(dir) {
   const spec = `${PIN.packageName}@${PIN.packageVersion}`;
@@ -88,13 +182,17 @@ function vendor() {
       console.warn(`llama-generate: note: ${override} is at ${head.slice(0, 12)}, not the pinned ${PIN.commit.slice(0, 12)}`);
     }
     console.log(`llama-generate: using llama.cpp from LLAMA_GENERATE_LLAMA_CPP_DIR=${override}`);
+    warnPatches(override);
     return override;
   }
 
   const target = path.resolve(process.env.LLAMA_GENERATE_VENDOR_DIR || path.join(__dirname, '..', 'vendor', 'llama.cpp'));
   const head = gitHead(target);
   if (head === PIN.commit) {
-    console.log(`llama-generate: vendor/llama.cpp already at ${PIN.commit.slice(0, 12)}; nothing to do`);
+    const { applied } = applyPatches(target);
+    if (applied.length === 0) {
+      console.log(`llama-generate: vendor/llama.cpp already at ${PIN.commit.slice(0, 12)} with its patches; nothing to do`);
+    }
     return target;
   }
   if (fs.existsSync(target)) {
@@ -122,8 +220,10 @@ function vendor() {
     const checkout = run('git', ['-C', staging, '-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', PIN.commit]);
     if (checkout.status !== 0) throw new VendorError(`the bundle has no commit ${PIN.commit}: ${checkout.stderr.trim()}`);
     if (gitHead(staging) !== PIN.commit) throw new VendorError(`checked-out commit is not ${PIN.commit}`);
+    const { applied } = applyPatches(staging, { log: () => {} });
     fs.renameSync(staging, target);
-    console.log(`llama-generate: vendored llama.cpp ${PIN.commit.slice(0, 12)} into ${target}`);
+    const patches = applied.length ? ` with ${applied.length} patch${applied.length === 1 ? '' : 'es'} (${applied.join(', ')})` : '';
+    console.log(`llama-generate: vendored llama.cpp ${PIN.commit.slice(0, 12)}${patches} into ${target}`);
     return target;
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
@@ -144,6 +244,6 @@ function vendorOrExit() {
   }
 }
 
-module.exports = { vendor, vendorOrExit, PIN, VendorError };
+module.exports = { vendor, vendorOrExit, PIN, VendorError, PATCH_DIR, listPatches, patchStatus, applyPatches, warnPatches };
 
 if (require.main === module) vendorOrExit();
