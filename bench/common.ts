@@ -13,7 +13,7 @@ import { mulberry32 } from '../test/support/random';
 
 export const ROOT = resolve(__dirname, '..');
 export const RESULTS = join(ROOT, 'bench', 'results');
-const exe = (tool: string): string => join(ROOT, 'bench', '.llama', 'bin', process.platform === 'win32' ? `${tool}.exe` : tool);
+const exe = (tool: string): string => join(ROOT, 'bench', '.llama', 'build', 'bin', process.platform === 'win32' ? `${tool}.exe` : tool);
 export const LLAMA_BENCH = exe('llama-bench');
 export const LLAMA_BATCHED_BENCH = exe('llama-batched-bench');
 

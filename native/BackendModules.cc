@@ -68,11 +68,18 @@ bool IsBackendModule(const fs::path& file) {
 bool IsCpuModule(const fs::path& file) { return file.filename().u8string().rfind(kPrefix + "cpu", 0) == 0; }
 
 // CPU variants ggml would choose that are skipped unless LLAMA_GENERATE_CPU_VARIANT
-// names them: ggml's AMX kernels (sapphirerapids) die with SIGILL (tileloadd) in
-// the prompt processing of Q8_0 models on Intel Xeon VMs that report AMX, and
-// llama.cpp's own tools with them; the best variant below it is used instead
-// (zen4 there: AVX-512 with VBMI, VNNI and BF16).
-bool SkippedByDefault(const std::string& variant) { return variant == "sapphirerapids"; }
+// names them. Built by GCC < 13 (CMakeLists.txt defines LLAMA_GENERATE_SKIP_AMX),
+// ggml's AMX kernels (sapphirerapids) die with SIGILL in tileloadd on prompt
+// processing of Q8_0 models, llama.cpp's own tools too; the best variant below
+// it is used instead (zen4 on an AMX Xeon: AVX-512 with VBMI, VNNI and BF16).
+bool SkippedByDefault(const std::string& variant) {
+#ifdef LLAMA_GENERATE_SKIP_AMX
+  return variant == "sapphirerapids";
+#else
+  (void)variant;
+  return false;
+#endif
+}
 
 // ggml_backend_score() of a CPU module: 0 when the CPU lacks what it was built for.
 int ScoreOf(const fs::path& file) {

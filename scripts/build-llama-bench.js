@@ -23,6 +23,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { pickCompilers } = require('./compiler');
 
 const root = path.join(__dirname, '..');
 const outDir = path.join(root, 'bench', '.llama');
@@ -98,6 +99,9 @@ function configureArgs(srcDir, extra) {
     '-DGGML_BUILD_TESTS=OFF',
     '-DGGML_BUILD_EXAMPLES=OFF',
   ];
+  // the compiler the addon is built with (scripts/compiler.js), for a like-for-like comparison
+  const compilers = pickCompilers();
+  if (compilers) args.push(`-DCMAKE_C_COMPILER=${compilers.CC}`, `-DCMAKE_CXX_COMPILER=${compilers.CXX}`);
   const ccache = which('ccache');
   if (ccache) args.push(`-DCMAKE_C_COMPILER_LAUNCHER=${ccache}`, `-DCMAKE_CXX_COMPILER_LAUNCHER=${ccache}`);
   const cacheExists = fs.existsSync(path.join(buildDir, 'CMakeCache.txt'));
@@ -155,12 +159,6 @@ function main(extra) {
   const targets = TOOLS.flatMap((tool) => ['--target', tool]);
   run('cmake', ['--build', buildDir, '--config', 'Release', ...targets, '-j', jobs]);
   for (const tool of TOOLS) install(tool);
-  // Like the addon (native/BackendModules.cc), leave out the AMX CPU variant, whose
-  // kernels die with SIGILL on Intel VMs that report AMX: ggml then picks the same
-  // variant for llama-bench as the addon does.
-  for (const skipped of ['sapphirerapids']) {
-    fs.rmSync(path.join(binDir, process.platform === 'win32' ? `ggml-cpu-${skipped}.dll` : `libggml-cpu-${skipped}.so`), { force: true });
-  }
 }
 
 if (require.main === module) main(process.argv.slice(2));

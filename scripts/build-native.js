@@ -6,12 +6,12 @@
  *   npm run build:native -- --debug
  *   npm run build:native -- --CDGGML_CUDA=ON
  * Environment: LLAMA_GENERATE_NATIVE=1 tunes for this CPU (-march=native).
- * `--out DIR` builds in DIR instead of build/, `--copy-to DIR` copies the
- * resulting .node there (binding.gyp uses both to delegate to CMake).
+ * `--out DIR` builds in DIR instead of build/. The compiler: see compiler.js.
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { pickCompilers } = require('./compiler');
 
 const root = path.join(__dirname, '..');
 
@@ -41,19 +41,20 @@ function ensureLlamaCpp() {
 function main(argv) {
   const args = [...argv];
   const out = takeOption(args, '--out');
-  const copyTo = takeOption(args, '--copy-to');
   ensureLlamaCpp();
   if (process.env.LLAMA_GENERATE_NATIVE === '1') args.push('--CDLLAMA_GENERATE_NATIVE=ON');
   if (out) args.push('--out', out);
-  const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
-  const r = spawnSync(process.execPath, [cmakeJs, 'build', '--directory', root, ...args], { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-  if (copyTo) {
-    const config = args.includes('--debug') || args.includes('-D') ? 'Debug' : 'Release';
-    const built = path.join(out ?? path.join(root, 'build'), config, 'llama_generate.node');
-    fs.mkdirSync(copyTo, { recursive: true });
-    fs.copyFileSync(built, path.join(copyTo, 'llama_generate.node'));
+  const env = { ...process.env };
+  const crossBuild = args.some((a) => a.includes('CMAKE_TOOLCHAIN_FILE')) || args.includes('--arch');
+  const compilers = crossBuild ? null : pickCompilers(env);
+  if (compilers) {
+    console.log(`llama-generate: compiling with ${compilers.CXX} (${compilers.reason}); set CC and CXX to choose`);
+    env.CC = compilers.CC;
+    env.CXX = compilers.CXX;
   }
+  const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
+  const r = spawnSync(process.execPath, [cmakeJs, 'build', '--directory', root, ...args], { stdio: 'inherit', env });
+  if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
 main(process.argv.slice(2));

@@ -37,7 +37,7 @@ describe('devices', () => {
 });
 
 describe('CPU variant choice', () => {
-  it('a Q8_0 model evaluates a prompt with the CPU variant chosen by default (the AMX variant crashed with SIGILL)', async () => {
+  it('a Q8_0 model evaluates a prompt with the CPU variant chosen by default (the AMX variant built by GCC 12 crashed with SIGILL)', async () => {
     // Matrices of Q8_0 with widths that ggml's AMX path takes (multiples of 32 and 64) and a batch of 64 tokens.
     const path = await getTinyModelPath({ type: 'q8_0', nEmbd: 256, nHead: 4, nHeadKv: 4, nFf: 512 });
     const r = runChild(`
@@ -54,7 +54,7 @@ describe('CPU variant choice', () => {
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim()) as { tokens: number; variant: string };
     expect(out.tokens).toBe(4);
-    expect(out.variant).not.toBe('sapphirerapids');
+    expect(out.variant).toMatch(/^[\w.]+$/);
   });
 
   it('LLAMA_GENERATE_CPU_VARIANT picks a variant, and an unknown one falls back with the reason reported', () => {
