@@ -103,10 +103,10 @@ function platformPackageJson({ name, version, platform, arch, libc, backend, mai
 function platformReadme({ name, platform, arch, backend, mainPackage, files }) {
   const what =
     backend === 'cpu'
-      ? `the prebuilt native binary of `${mainPackage}` for ${platform}-${arch}: ` +
+      ? `the prebuilt native binary of **${mainPackage}** for ${platform}-${arch}: ` +
         'the Node-API addon, llama.cpp and ggml as shared libraries, and one ggml CPU backend per instruction-set level ' +
         '(ggml picks the best one for the CPU at run time).'
-      : `the ${backend} backend module of `${mainPackage}` for ${platform}-${arch}. ` +
+      : `the ${backend} backend module of **${mainPackage}** for ${platform}-${arch}. ` +
         `Install it beside ${mainPackage} to offload layers to the GPU; ggml loads it at run time, and without a ${backend} driver it is reported by \`systemInfo()\` and otherwise ignored.`;
   const how =
     backend === 'cpu'

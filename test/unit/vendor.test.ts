@@ -37,7 +37,7 @@ describe('vendor script', () => {
   it.skipIf(!existsSync(VENDORED))('does nothing when vendor/llama.cpp is at the pinned commit', () => {
     const r = vendor({});
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/already at de3ff815ea7d; nothing to do/);
+    expect(r.stdout).toMatch(/already at de3ff815ea7d with its patches; nothing to do/);
     expect(head(VENDORED)).toBe(PINNED_COMMIT);
   });
 
