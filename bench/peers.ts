@@ -248,7 +248,7 @@ function buildOursJs(): void {
     writeFileSync(dest, out.outputText);
   }
   writeFileSync(join(OURS_JS, 'package.json'), '{ "private": true, "type": "commonjs" }\n');
-  // lib/native.ts loads the addon from <lib>/../build through node-gyp-build
+  // lib/native.ts (lib/binary/locate.ts) loads the addon from <lib>/../build/Release
   symlinkSync(join(ROOT, 'build'), join(OURS_JS, 'build'), 'junction');
   symlinkSync(join(ROOT, 'node_modules'), join(OURS_JS, 'node_modules'), 'junction');
 }
