@@ -6,7 +6,7 @@
 import { isResolvedConfig, resolveConfig, type GenerationConfigInput, type ResolvedGenerationConfig } from '../config';
 import { invalidArgument } from '../errors';
 import { jsonSchemaToGbnf } from '../grammar';
-import { nativeModelOf, type Model } from '../model';
+import { Model, nativeModelOf } from '../model';
 import { planChain, type PlanContext, type PlanValues } from './plan';
 import { buildNativeSampler, Sampler } from './sampler';
 
@@ -31,17 +31,38 @@ export interface CreateSamplerOptions {
  * defaults unless already a {@link ResolvedGenerationConfig}).
  */
 export function createSampler(config: GenerationConfigInput | ResolvedGenerationConfig = {}, options: CreateSamplerOptions = {}): Sampler {
+  if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object');
   const { values } = isResolvedConfig(config) ? config : resolveConfig(config);
   const { model } = options;
+  if (model !== undefined && !(model instanceof Model)) throw invalidArgument('options.model must be a Model created by loadModel()');
   const vocabSize = model?.vocabSize ?? options.vocabSize;
   if (vocabSize === undefined || !Number.isInteger(vocabSize) || vocabSize <= 0) {
     throw invalidArgument('createSampler needs a model or a positive integer vocabSize');
   }
-  const inputIds = Int32Array.from(options.inputIds ?? []);
+  const inputIds = tokenIds(options.inputIds ?? [], 'inputIds');
   const promptLength = options.promptLength ?? inputIds.length;
+  if (!Number.isInteger(promptLength) || promptLength < 0 || promptLength > inputIds.length) {
+    throw invalidArgument(`promptLength must be an integer in [0, ${inputIds.length}] (the length of inputIds), got ${String(options.promptLength)}`);
+  }
   const plan = planChain(values, planContext(values, vocabSize, model));
   const handle = buildNativeSampler(plan, model ? nativeModelOf(model) : null, inputIds, promptLength);
   return new Sampler(plan, handle, values.logits_processor ?? undefined);
+}
+
+/** `value` as token ids: an array-like of non-negative integers (a non-array is an error, not an empty list). */
+function tokenIds(value: unknown, name: string): Int32Array {
+  if (value instanceof Int32Array) return value.slice();
+  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) throw invalidArgument(`${name} must be an array of token ids`);
+  const list = value as ArrayLike<unknown>;
+  const out = new Int32Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const id = list[i];
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0x7fffffff) {
+      throw invalidArgument(`${name}[${i}] must be a token id (an integer >= 0), got ${String(id)}`);
+    }
+    out[i] = id;
+  }
+  return out;
 }
 
 /** What {@link planChain} needs from the model: vocabulary size, EOG tokens, tokenizer, JSON-schema grammar. @internal */
@@ -89,6 +110,8 @@ function withSampler<T>(
   options: OneShotOptions,
   use: (sampler: Sampler) => T,
 ): T {
+  if (!(logits instanceof Float32Array)) throw invalidArgument('logits must be a Float32Array');
+  if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object');
   const sampler = createSampler(config, { vocabSize: logits.length, ...options, inputIds });
   try {
     return use(sampler);
