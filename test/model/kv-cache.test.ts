@@ -1,5 +1,5 @@
 /** KV cache operations per sequence, and saving/restoring state. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -238,6 +238,37 @@ describe('state save/load', () => {
       expect(error.message).toMatch(/mismatched layer count/);
     } finally {
       other.dispose();
+    }
+  });
+
+  it('corrupted state files (truncated anywhere, huge token counts) are STATE_IO, never an abort or a huge allocation', async () => {
+    // Regression: a truncated sequence state file hit llama.cpp's `nread <= state_size` assert
+    // (process abort); a huge count in the state made it allocate gigabytes first.
+    const c = await context({ sequences: 2 });
+    const tokens = p();
+    await c.evaluate(tokens, { sequence: 1 });
+    for (const sequence of [1, undefined]) {
+      const file = join(scratch, `corrupt-${sequence ?? 'all'}.state`);
+      await c.saveStateToFile(file, { sequence, tokens });
+      const bytes = readFileSync(file);
+      const cut = join(scratch, 'cut.state');
+      for (let at = 0; at < bytes.length; at += Math.max(1, Math.floor(bytes.length / 97))) {
+        writeFileSync(cut, bytes.subarray(0, at));
+        expect(await codeOf(c.loadStateFromFile(cut, { sequence })), `cut at ${at}`).toBe('STATE_IO');
+      }
+      // every 32-bit word past the header set to 0xffffffff, one at a time
+      const started = Date.now();
+      for (let at = 12; at + 4 <= bytes.length; at += Math.max(4, 4 * Math.floor(bytes.length / 400))) {
+        const bad = Buffer.from(bytes);
+        bad.writeUInt32LE(0xffffffff, at);
+        writeFileSync(cut, bad);
+        // a changed word inside the cached values loads (the state does not check them); anything else is STATE_IO
+        const code = await c.loadStateFromFile(cut, { sequence }).then(() => 'loaded', (e: LlamaError) => e.code);
+        expect(['STATE_IO', 'loaded'], `word at ${at}`).toContain(code);
+      }
+      expect(Date.now() - started).toBeLessThan(20_000);
+      // the file itself still loads
+      expect([...(await c.loadStateFromFile(file, { sequence }))]).toEqual([...tokens]);
     }
   });
 
