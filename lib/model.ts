@@ -6,7 +6,8 @@ import { applyChatTemplate } from './generation/prompt';
 import type { ChatMessage, GenerateOptions, GenerationInput, GenerationResult } from './generation/types';
 import { LlamaError, invalidArgument, withCallSite } from './errors';
 import { readGgufHeader } from './gguf/reader';
-import type { GgufValue } from './gguf/types';
+import { validateForLlama } from './gguf/validate';
+import type { GgufHeader, GgufValue } from './gguf/types';
 import { stat } from 'node:fs/promises';
 import type { Device } from './devices';
 import { fitGpuLayers, selectDevices } from './gpuLayers';
@@ -159,21 +160,24 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
       useMlock: options.useMlock,
       vocabOnly: options.vocabOnly,
     };
-    // The typed metadata is read from the file while llama.cpp loads it.
-    const metadata = readGgufHeader(path).then(
-      (header) => header.metadata,
-      (error: unknown) => error as Error,
-    );
+    // The header is read and checked first: llama.cpp asserts (aborting the
+    // process) on some malformed files it does not check itself.
+    let header: GgufHeader;
+    try {
+      if (!(await stat(path)).isFile()) throw new LlamaError('MODEL_NOT_FOUND', `model file not found: ${path} is not a regular file`);
+      header = await readGgufHeader(path);
+    } catch (err) {
+      if (err instanceof LlamaError && (err.code === 'MODEL_NOT_FOUND' || err.code === 'INVALID_MODEL')) throw err;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new LlamaError('MODEL_NOT_FOUND', `model file not found: ${path}`, { cause: err });
+      throw new LlamaError('INVALID_MODEL', `cannot read the GGUF header of ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    validateForLlama(header, path);
     const handle = await runAbortable(
       () => native().loadModel(path, nativeOptions, onProgress),
       signal,
       'model load',
     );
-    const read = await metadata;
-    if (read instanceof Error) {
-      handle.dispose();
-      throw new LlamaError('INVALID_MODEL', `cannot read the GGUF metadata of ${path}: ${read.message}`, { cause: read });
-    }
+    const read = header.metadata;
     return new Model(path, handle, read, options.vocabOnly === true);
   });
 }

@@ -74,6 +74,8 @@ export enum GgmlType {
   F16 = 1,
   /** Blocks of 32 elements: one fp16 scale followed by 32 int8 values (34 bytes per block). */
   Q8_0 = 8,
+  /** bfloat16, 2 bytes per element. */
+  BF16 = 30,
 }
 
 /** Number of elements in one Q8_0 block (`QK8_0` in ggml). */

@@ -1,0 +1,104 @@
+/**
+ * lib/gguf/validate.ts: files llama.cpp would abort on are INVALID_MODEL
+ * before llama.cpp sees them (issue 12's GGUF reproducers).
+ */
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LlamaError } from '../../lib/errors';
+import { readGgufHeader } from '../../lib/gguf/reader';
+import { GgmlType, type GgufHeader } from '../../lib/gguf/types';
+import { validateForLlama } from '../../lib/gguf/validate';
+import { runChild } from '../support/child';
+import { getTinyModelPath } from '../support/random-llama';
+
+let path: string;
+let header: GgufHeader;
+
+beforeAll(async () => {
+  path = await getTinyModelPath();
+  header = await readGgufHeader(path);
+});
+
+/** The header with `edit` applied to a deep copy. */
+function edited(edit: (h: GgufHeader) => void): GgufHeader {
+  const copy: GgufHeader = { ...header, metadata: { ...header.metadata }, tensors: header.tensors.map((t) => ({ ...t })) };
+  edit(copy);
+  return copy;
+}
+
+function messageOf(h: GgufHeader): string {
+  try {
+    validateForLlama(h, 'model.gguf');
+  } catch (err) {
+    expect(err).toBeInstanceOf(LlamaError);
+    expect((err as LlamaError).code).toBe('INVALID_MODEL');
+    return (err as LlamaError).message;
+  }
+  return 'valid';
+}
+
+describe('validateForLlama', () => {
+  it('accepts the tiny model and a vocabulary-only file', () => {
+    expect(messageOf(header)).toBe('valid');
+    expect(messageOf(edited((h) => { h.tensorCount = 0; h.tensors = []; }))).toBe('valid');
+  });
+
+  it.each([
+    ['alignment below 32', (h: GgufHeader) => { h.alignment = 16; }, /general.alignment is 16/],
+    ['block_count 0', (h: GgufHeader) => { h.metadata['llama.block_count'] = 0; }, /llama.block_count is 0/],
+    ['block_count beyond the tensors', (h: GgufHeader) => { h.metadata['llama.block_count'] = 100000; }, /llama.block_count is 100000/],
+    ['rms epsilon NaN', (h: GgufHeader) => { h.metadata['llama.attention.layer_norm_rms_epsilon'] = NaN; }, /layer_norm_rms_epsilon is NaN/],
+    ['rms epsilon negative', (h: GgufHeader) => { h.metadata['llama.attention.layer_norm_rms_epsilon'] = -1e-5; }, /finite number >= 0/],
+    ['a 0 in head_count_kv', (h: GgufHeader) => { h.metadata['llama.attention.head_count_kv'] = [2, 0]; }, /head_count_kv is 0 for layer 1/],
+    ['heads not a multiple of kv heads', (h: GgufHeader) => { h.metadata['llama.attention.head_count_kv'] = 3; }, /not a multiple/],
+    ['more experts used than there are', (h: GgufHeader) => { h.metadata['llama.expert_count'] = 4; h.metadata['llama.expert_used_count'] = 8; }, /expert_used_count/],
+    ['experts without any used', (h: GgufHeader) => { h.metadata['llama.expert_count'] = 4; h.metadata['llama.expert_used_count'] = 0; }, /expert_used_count/],
+    ['a quantized norm weight', (h: GgufHeader) => { h.tensors.find((t) => t.name.endsWith('attn_norm.weight'))!.type = GgmlType.Q8_0; }, /attn_norm.weight has type Q8_0/],
+    ['a duplicate token text', (h: GgufHeader) => { const t = [...(h.metadata['tokenizer.ggml.tokens'] as string[])]; t[7] = t[5]; h.metadata['tokenizer.ggml.tokens'] = t; }, /tokens 5 and 7 of tokenizer.ggml.tokens/],
+  ])('%s', (_name, edit, message) => {
+    expect(messageOf(edited(edit))).toMatch(message);
+  });
+
+  it('hybrid layers without attention (0 heads and 0 kv heads) are fine', () => {
+    expect(messageOf(edited((h) => { h.metadata['llama.attention.head_count'] = [4, 0]; h.metadata['llama.attention.head_count_kv'] = [2, 0]; }))).toBe('valid');
+  });
+});
+
+describe('loadModel on a file llama.cpp asserts on', () => {
+  it('a duplicate token text (one flipped bit) is INVALID_MODEL, not an abort', async () => {
+    // Regression: llama-vocab.cpp's id/token size assert aborted the process.
+    const tokens = header.metadata['tokenizer.ggml.tokens'] as string[];
+    // two different tokens of the same byte length; write the first's bytes over the second's
+    const byLength = new Map<number, number>();
+    let pair: [number, number] | undefined;
+    for (let i = 3; i < tokens.length && !pair; i++) {
+      const n = Buffer.byteLength(tokens[i]);
+      const j = byLength.get(n);
+      if (j !== undefined) pair = [j, i];
+      else byLength.set(n, i);
+    }
+    const [a, b] = pair!;
+    const bytes = readFileSync(path);
+    const encoded = (text: string): Buffer => {
+      const body = Buffer.from(text, 'utf8');
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(body.length));
+      return Buffer.concat([len, body]);
+    };
+    const at = bytes.indexOf(encoded(tokens[b]));
+    expect(at).toBeGreaterThan(0);
+    encoded(tokens[a]).copy(bytes, at);
+    const file = join(mkdtempSync(join(tmpdir(), 'gguf-validate-')), 'duplicate.gguf');
+    writeFileSync(file, bytes);
+    const r = runChild(`
+      require('./dist').loadModel(${JSON.stringify(file)}).then(
+        () => console.log('loaded'),
+        (e) => console.log(e.code + ' ' + e.message),
+      );
+    `);
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.stdout).toMatch(new RegExp(`^INVALID_MODEL .*tokens ${a} and ${b} of tokenizer.ggml.tokens`));
+  });
+});
