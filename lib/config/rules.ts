@@ -82,7 +82,12 @@ function exponentialDecay(v: unknown, name: string): readonly [number, number] {
 function jsonSchema(v: unknown, name: string): JsonSchema {
   if (typeof v === 'boolean') return v;
   if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(name, 'be a JSON Schema object or a boolean', v);
-  return deepFreeze(structuredClone(v) as Record<string, unknown>);
+  try {
+    return deepFreeze(structuredClone(v) as Record<string, unknown>);
+  } catch (err) {
+    // nested deeper than the JS stack, or not cloneable (functions, symbols)
+    throw invalidArgument(`${name} cannot be used: ${err instanceof RangeError ? 'nested too deeply' : (err as Error).message}`);
+  }
 }
 
 function deepFreeze<T>(value: T): T {

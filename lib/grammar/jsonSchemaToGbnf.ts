@@ -89,5 +89,11 @@ export interface JsonSchemaToGbnfOptions {
  */
 export function jsonSchemaToGbnf(schema: object | boolean, options: JsonSchemaToGbnfOptions = {}): string {
   if (typeof schema !== 'boolean' && !isObject(schema)) fail('the schema must be an object or a boolean');
-  return new Converter(schema as Schema, options.dotall ?? false).convert();
+  try {
+    return new Converter(schema as Schema, options.dotall ?? false).convert();
+  } catch (err) {
+    // a schema nested deeper than the JS stack (or cyclic through its objects)
+    if (err instanceof RangeError) fail(`the schema is nested too deeply to convert (${err.message})`);
+    throw err;
+  }
 }

@@ -93,3 +93,40 @@ describe('grammar sampling on stories260K', () => {
     expect(text).toMatch(/Lily the end$/);
   });
 });
+
+describe('pathological grammars and schemas: a typed error at once, never a crash or a hang', () => {
+  const invalid = expect.objectContaining({ name: 'LlamaError', code: 'INVALID_ARGUMENT' });
+  const sampler = (config: Record<string, unknown>) => () => createSampler(config, { vocabSize: 512 });
+
+  it.each([
+    // Regressions: 100k nested parentheses / chained rules overflowed llama.cpp's parser stack (SIGSEGV);
+    // 100k alternatives took ~50 s with the JS thread blocked.
+    ['100k nested parentheses', `root ::= ${'('.repeat(100_000)}"a"${')'.repeat(100_000)}`, /nested deeper than 256 levels at line 1, column 266/],
+    ['100k chained rules', ['root ::= r0', ...Array.from({ length: 100_000 }, (_, i) => `r${i} ::= r${i + 1}`), 'r100000 ::= "a"'].join('\n'), /at most 262144|defines 100002 rules/],
+    ['20k alternatives', `root ::= ${Array.from({ length: 20_000 }, (_, i) => `"w${i}"`).join(' | ')}`, /more than 16384 alternatives/],
+  ])('%s', (_name, grammar, message) => {
+    const started = Date.now();
+    expect(sampler({ grammar })).toThrow(invalid);
+    expect(sampler({ grammar })).toThrow(message);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('quotes, character classes and comments do not count as nesting or alternatives', async () => {
+    const vocab = await loadModel(STORIES_MODEL, { vocabOnly: true });
+    try {
+      const nested = `${'('.repeat(200)}"a"${')'.repeat(200)}`;
+      const s = createSampler({ grammar: `# ((((( | | |\nroot ::= "((((|||" [(|)] ("a" | "b") ${nested}` }, { model: vocab });
+      s.dispose();
+    } finally {
+      vocab.dispose();
+    }
+  });
+
+  it('a schema nested deeper than the JS stack, and a 100k-value enum, are INVALID_ARGUMENT', () => {
+    let deep: Record<string, unknown> = { type: 'string' };
+    for (let i = 0; i < 20_000; i++) deep = { type: 'array', items: deep };
+    expect(sampler({ json_schema: deep })).toThrow(invalid);
+    const huge = { enum: Array.from({ length: 100_000 }, (_, i) => `value-${i}`) };
+    expect(sampler({ json_schema: huge })).toThrow(invalid);
+  });
+});
