@@ -112,16 +112,10 @@ export interface DetokenizeOptions {
   unparseSpecial?: boolean;
 }
 
-/** `gpuLayers: 'auto'`: the layers that fit on the chosen (or all) GPUs; 0 without one, before reading anything. */
-async function autoGpuLayers(path: string, chosen: Device[] | undefined): Promise<number> {
+/** `gpuLayers: 'auto'`: the layers that fit on the chosen (or all) GPUs; 0 without one. */
+async function autoGpuLayers(header: GgufHeader, path: string, chosen: Device[] | undefined): Promise<number> {
   const devices = chosen ?? selectDevices(native().listDevices(), undefined);
   if (devices.length === 0) return 0;
-  let header;
-  try {
-    header = await readGgufHeader(path, { maxArrayLength: 0 });
-  } catch {
-    return -1;  // llama.cpp reports what is wrong with the file
-  }
   const arch = header.metadata['general.architecture'];
   const blocks = typeof arch === 'string' ? header.metadata[`${arch}.block_count`] : undefined;
   const { size } = await stat(path);
@@ -152,34 +146,35 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     useNativeBinding(options.nativeBinding);
   }
   return withCallSite(async () => {
+    // The header is read and checked first: llama.cpp asserts (aborting the
+    // process) on some malformed files it does not check itself.
+    const header = await readModelHeader(path);
+    validateForLlama(header, path);
     const devices = options.devices === undefined ? undefined : selectDevices(native().listDevices(), options.devices);
     const nativeOptions = {
-      gpuLayers: requested === 'auto' ? await autoGpuLayers(path, devices) : requested === 'max' ? -1 : requested,
+      gpuLayers: requested === 'auto' ? await autoGpuLayers(header, path, devices) : requested === 'max' ? -1 : requested,
       devices: devices?.map((d) => d.name),
       useMmap: options.useMmap,
       useMlock: options.useMlock,
       vocabOnly: options.vocabOnly,
     };
-    // The header is read and checked first: llama.cpp asserts (aborting the
-    // process) on some malformed files it does not check itself.
-    let header: GgufHeader;
-    try {
-      if (!(await stat(path)).isFile()) throw new LlamaError('MODEL_NOT_FOUND', `model file not found: ${path} is not a regular file`);
-      header = await readGgufHeader(path);
-    } catch (err) {
-      if (err instanceof LlamaError && (err.code === 'MODEL_NOT_FOUND' || err.code === 'INVALID_MODEL')) throw err;
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new LlamaError('MODEL_NOT_FOUND', `model file not found: ${path}`, { cause: err });
-      throw new LlamaError('INVALID_MODEL', `cannot read the GGUF header of ${path}: ${(err as Error).message}`, { cause: err });
-    }
-    validateForLlama(header, path);
     const handle = await runAbortable(
       () => native().loadModel(path, nativeOptions, onProgress),
       signal,
       'model load',
     );
-    const read = header.metadata;
-    return new Model(path, handle, read, options.vocabOnly === true);
+    return new Model(path, handle, header.metadata, options.vocabOnly === true);
   });
+}
+
+/** The GGUF header of a model file; a path that is not a regular file is MODEL_NOT_FOUND, as llama.cpp's loader says. */
+async function readModelHeader(path: string): Promise<GgufHeader> {
+  try {
+    return await readGgufHeader(path);
+  } catch (err) {
+    if (err instanceof LlamaError && err.code === 'INVALID_ARGUMENT') throw new LlamaError('MODEL_NOT_FOUND', `model file not found: ${err.message}`, { cause: err });
+    throw err;
+  }
 }
 
 /** A loaded model: its description, its tokenizer, and a factory of contexts. */

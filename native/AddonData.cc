@@ -61,6 +61,18 @@ Napi::Value AddonData::SetLogCallback(const Napi::CallbackInfo& info) {
 
 namespace {
 
+// An array of one object per item, each filled by `fill(object, item)`.
+template <typename T, typename Fill>
+Napi::Array ObjectArray(Napi::Env env, const std::vector<T>& items, Fill fill) {
+  Napi::Array out = Napi::Array::New(env, items.size());
+  for (size_t i = 0; i < items.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    fill(o, items[i]);
+    out.Set(i, o);
+  }
+  return out;
+}
+
 Napi::Object ModuleReportObject(Napi::Env env, const backend::ModuleReport& report) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("dir", report.dir);
@@ -68,31 +80,17 @@ Napi::Object ModuleReportObject(Napi::Env env, const backend::ModuleReport& repo
   Napi::Object features = Napi::Object::New(env);
   for (const auto& [name, value] : report.cpuFeatures) features.Set(name, value);
   out.Set("cpuFeatures", features);
-  Napi::Array loaded = Napi::Array::New(env, report.loaded.size());
-  for (size_t i = 0; i < report.loaded.size(); i++) {
-    Napi::Object m = Napi::Object::New(env);
-    m.Set("backend", report.loaded[i].backend);
-    m.Set("path", report.loaded[i].path);
-    m.Set("devices", report.loaded[i].devices);
-    loaded.Set(i, m);
-  }
-  out.Set("loaded", loaded);
-  Napi::Array failed = Napi::Array::New(env, report.failed.size());
-  for (size_t i = 0; i < report.failed.size(); i++) {
-    Napi::Object m = Napi::Object::New(env);
-    m.Set("path", report.failed[i].path);
-    m.Set("reason", report.failed[i].reason);
-    failed.Set(i, m);
-  }
-  out.Set("failed", failed);
-  Napi::Array skipped = Napi::Array::New(env, report.skipped.size());
-  for (size_t i = 0; i < report.skipped.size(); i++) {
-    Napi::Object m = Napi::Object::New(env);
-    m.Set("path", report.skipped[i].path);
-    m.Set("reason", report.skipped[i].reason);
-    skipped.Set(i, m);
-  }
-  out.Set("skipped", skipped);
+  out.Set("loaded", ObjectArray(env, report.loaded, [](Napi::Object& o, const backend::LoadedModule& m) {
+    o.Set("backend", m.backend);
+    o.Set("path", m.path);
+    o.Set("devices", m.devices);
+  }));
+  const auto pathAndReason = [](Napi::Object& o, const backend::FailedModule& m) {
+    o.Set("path", m.path);
+    o.Set("reason", m.reason);
+  };
+  out.Set("failed", ObjectArray(env, report.failed, pathAndReason));
+  out.Set("skipped", ObjectArray(env, report.skipped, pathAndReason));
   return out;
 }
 
