@@ -5,6 +5,7 @@
 
 #include "Errors.h"
 #include "LiveCounts.h"
+#include "MemoryTrim.h"
 #include "ModelHandle.h"
 #include "ThreadPools.h"
 
@@ -18,7 +19,12 @@ namespace lg {
 
 struct ContextState {
   ContextState() { live::contexts++; }
-  ~ContextState() { live::contexts--; }
+  ~ContextState() {
+    ctx.reset();
+    threadPools.reset();
+    live::contexts--;
+    ReleaseFreedMemory();
+  }
   ContextState(const ContextState&) = delete;
   ContextState& operator=(const ContextState&) = delete;
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "LiveCounts.h"
+#include "MemoryTrim.h"
 
 #include <llama.h>
 
@@ -18,6 +19,7 @@ inline ModelHandle AdoptModel(llama_model* model) {
   return ModelHandle(model, [](llama_model* m) {
     llama_model_free(m);
     live::models--;
+    ReleaseFreedMemory();
   });
 }
 

@@ -32,8 +32,12 @@ export interface ReadGgufHeaderOptions {
   maxArrayLength?: number;
 }
 
-/** Size of each positioned read; headers of large-vocabulary models are a few MiB. */
-const READ_CHUNK_BYTES = 1 << 20;
+/**
+ * Size of each positioned read. Headers of large-vocabulary models are a few
+ * MiB (a few dozen reads); a smaller chunk keeps each load's garbage small
+ * (1 MiB chunks made 500 loads hold ~10 MB of buffers awaiting collection).
+ */
+const READ_CHUNK_BYTES = 64 << 10;
 
 /** ggml's `GGML_MAX_DIMS`. */
 const MAX_TENSOR_DIMS = 4;
