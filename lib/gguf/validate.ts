@@ -13,6 +13,9 @@ const MIN_ALIGNMENT = 32;
 /** Types ggml's binary ops (the norms' multiply) accept for a norm weight. */
 const NORM_TYPES: ReadonlySet<number> = new Set([GgmlType.F32, GgmlType.F16, GgmlType.BF16]);
 
+/** `LLAMA_TOKEN_TYPE_BYTE` in `tokenizer.ggml.token_type`. */
+const BYTE_TOKEN_TYPE = 6;
+
 function invalid(path: string, message: string): LlamaError {
   return new LlamaError('INVALID_MODEL', `${path}: ${message}`);
 }
@@ -91,5 +94,11 @@ export function validateForLlama(header: GgufHeader, path: string): void {
       if (first !== undefined) throw invalid(path, `tokens ${first} and ${id} of tokenizer.ggml.tokens are both ${JSON.stringify(text)}`);
       seen.set(text, id);
     });
+  }
+  const types = m['tokenizer.ggml.token_type'];
+  if (m['tokenizer.ggml.model'] === 'bert' && Array.isArray(types)) {
+    // a WordPiece vocabulary has no byte tokens: llama.cpp aborts rendering one
+    const byteToken = (types as unknown[]).indexOf(BYTE_TOKEN_TYPE);
+    if (byteToken >= 0) throw invalid(path, `token ${byteToken} is a byte token (type 6), which a WordPiece (bert) vocabulary cannot have`);
   }
 }

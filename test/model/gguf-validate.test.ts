@@ -11,6 +11,7 @@ import { readGgufHeader } from '../../lib/gguf/reader';
 import { GgmlType, type GgufHeader } from '../../lib/gguf/types';
 import { validateForLlama } from '../../lib/gguf/validate';
 import { runChild } from '../support/child';
+import { rewriteModel } from '../support/gguf-rewrite';
 import { getTinyModelPath } from '../support/random-llama';
 
 let path: string;
@@ -100,5 +101,83 @@ describe('loadModel on a file llama.cpp asserts on', () => {
     `);
     expect(r.signal, r.stderr).toBeNull();
     expect(r.stdout).toMatch(new RegExp(`^INVALID_MODEL .*tokens ${a} and ${b} of tokenizer.ggml.tokens`));
+  });
+});
+
+describe('vocabularies llama.cpp asserts on', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gguf-vocab-'));
+  });
+
+  /** Loads `file` in a child process and runs `body` (with `m` the model), printing its lines. */
+  function inChild(file: string, body: string) {
+    return runChild(`
+      const { loadModel } = require('./dist');
+      const show = (e) => console.log(e.code + ' ' + e.message);
+      loadModel(${JSON.stringify(file)}).then(async (m) => { ${body} }, show);
+    `);
+  }
+
+  it('a WordPiece (bert) vocabulary with byte tokens is INVALID_MODEL, not an abort', async () => {
+    // Regression: llama-vocab.cpp's token_to_byte aborted for a bert vocabulary with byte tokens.
+    const file = join(dir, 'bert-bytes.gguf');
+    await rewriteModel(path, file, { metadata: { 'tokenizer.ggml.model': { type: 'string', value: 'bert' } } });
+    const r = inChild(file, `console.log('loaded')`);
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.stdout).toMatch(/^INVALID_MODEL .*token \d+ is a byte token/);
+  });
+
+  it('a model without a vocabulary refuses text but generates from token ids (empty text)', async () => {
+    const file = join(dir, 'no-vocab.gguf');
+    await rewriteModel(path, file, { metadata: { 'tokenizer.ggml.model': { type: 'string', value: 'no_vocab' } } });
+    const r = inChild(file, `
+      try { m.tokenize('hi'); } catch (e) { show(e); }
+      console.log(JSON.stringify(m.detokenize([1, 2])), m.tokenToPiece(5).length);
+      const c = await m.createContext({ contextSize: 64 });
+      const result = await c.generate(new Int32Array([1, 2, 3]), { max_new_tokens: 3, ignore_eos: true }).result;
+      console.log('generated', result.tokens.length, JSON.stringify(result.text));
+      try { await c.generate('hi').result; } catch (e) { show(e); }
+    `);
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^UNSUPPORTED the model has no vocabulary/),
+      '"" 0',
+      'generated 3 ""',
+      expect.stringMatching(/^UNSUPPORTED the model has no vocabulary/),
+    ]);
+  });
+
+  it('a special token the vocabulary must add but lacks is UNSUPPORTED, not an abort', async () => {
+    // A bert vocabulary of 100 tokens: CLS (101) and SEP (102) are out of range, so
+    // llama.cpp disables them and then asserts when tokenizing with special tokens.
+    const n = 100;
+    const file = join(dir, 'bert-small.gguf');
+    const tokens = (header.metadata['tokenizer.ggml.tokens'] as string[]).slice(0, n);
+    const embd = Number(header.tensors.find((t) => t.name === 'token_embd.weight')!.shape[0]);
+    await rewriteModel(path, file, {
+      metadata: {
+        'tokenizer.ggml.model': { type: 'string', value: 'bert' },
+        'tokenizer.ggml.tokens': { type: 'array', itemType: 'string', value: tokens },
+        'tokenizer.ggml.token_type': { type: 'array', itemType: 'i32', value: tokens.map(() => 1) },
+        'tokenizer.ggml.scores': undefined,
+        'tokenizer.ggml.bos_token_id': undefined,
+        'tokenizer.ggml.eos_token_id': undefined,
+        'tokenizer.ggml.unknown_token_id': undefined,
+        'tokenizer.ggml.padding_token_id': undefined,
+      },
+      tensors: (ts) => ts.map((t) => t.name === 'token_embd.weight' || t.name === 'output.weight'
+        ? { ...t, shape: [embd, n], data: (t.data as Float32Array).slice(0, embd * n) }
+        : t),
+    });
+    const r = inChild(file, `
+      try { m.tokenize('hi'); } catch (e) { show(e); }
+      console.log('plain', m.tokenize('hi', { addSpecial: false }).length >= 0);
+    `);
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^UNSUPPORTED the model adds a BOS token but has none/),
+      'plain true',
+    ]);
   });
 });
