@@ -81,6 +81,7 @@ export type {
   SamplerName,
   LogitsProcessor,
   JsonSchema,
+  ResponseFormat,
 } from './config';
 export { jsonSchemaToGbnf } from './grammar';
 export type { JsonSchemaToGbnfOptions } from './grammar';

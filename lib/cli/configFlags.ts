@@ -71,6 +71,7 @@ export function configFlags(): Flag[] {
   }
   for (const [alias, field] of Object.entries(ALIASES)) {
     if (alias === 'n') continue; // `--n` reads badly; --num-return-sequences
+    if (alias === 'response_format') continue; // an API request's shape; --json-schema '{"type":"object"}' is JSON mode
     flags.push({
       name: kebab(alias),
       type: 'string',

@@ -49,6 +49,20 @@ export type LogitBias = Readonly<Record<string, number | false>>;
 export type JsonSchema = Readonly<Record<string, unknown>> | boolean;
 
 /**
+ * OpenAI's `response_format` (an alias of `json_schema`): `{type: 'text'}` (no
+ * constraint), `{type: 'json_object'}` (JSON mode: any JSON object), or
+ * `{type: 'json_schema', json_schema: {name, schema, strict}}` (the schema; the
+ * output always follows it, whatever `strict` says).
+ */
+export type ResponseFormat =
+  | { readonly type: 'text' }
+  | { readonly type: 'json_object' }
+  | {
+      readonly type: 'json_schema';
+      readonly json_schema: { readonly name?: string; readonly description?: string; readonly schema?: JsonSchema; readonly strict?: boolean | null };
+    };
+
+/**
  * The per-token hook: called synchronously on the JS thread with the tokens so
  * far and the scores after transformers' processors; edit `scores` in place.
  */
@@ -253,6 +267,10 @@ export interface GenerationConfig {
   // ---- OpenAI aliases ----
   /** Alias of `max_new_tokens` (OpenAI). */
   max_tokens?: number;
+  /** Alias of `max_new_tokens` (OpenAI's newer name). */
+  max_completion_tokens?: number;
+  /** Alias of `json_schema` (OpenAI): JSON mode or a schema; see {@link ResponseFormat}. */
+  response_format?: ResponseFormat;
   /** Alias of `stop_strings` (OpenAI). */
   stop?: string | readonly string[];
   /** Alias of `num_return_sequences` (OpenAI). */
@@ -260,7 +278,13 @@ export interface GenerationConfig {
 }
 
 /** OpenAI aliases and the canonical field each one sets. */
-export const ALIASES = { max_tokens: 'max_new_tokens', stop: 'stop_strings', n: 'num_return_sequences' } as const;
+export const ALIASES = {
+  max_tokens: 'max_new_tokens',
+  max_completion_tokens: 'max_new_tokens',
+  stop: 'stop_strings',
+  n: 'num_return_sequences',
+  response_format: 'json_schema',
+} as const;
 
 /** An alias name; see {@link ALIASES}. */
 export type AliasField = keyof typeof ALIASES;

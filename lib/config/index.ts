@@ -14,6 +14,7 @@ export type {
   GenerationSources,
   GenerationValues,
   JsonSchema,
+  ResponseFormat,
   LogitBias,
   LogitsProcessor,
   SamplerName,

@@ -8,7 +8,8 @@ import {
   boolean, fail, isPlainObject, nonEmptyString, number, oneOf, show, stringList, stringOrList,
   tokenId, tokenIdOrList, tokenIds, type Bounds,
 } from './checks';
-import { SAMPLER_NAMES, type CanonicalField, type GenerationValues, type JsonSchema, type SamplerName, type SequenceBiasEntry } from './fields';
+import { SAMPLER_NAMES, type CanonicalField, type GenerationValues, type SamplerName, type SequenceBiasEntry } from './fields';
+import { jsonSchemaOrResponseFormat } from './jsonOutput';
 import { closest } from './suggest';
 
 /** A field rule; `name` is the key as written (an alias for aliased fields). */
@@ -79,25 +80,6 @@ function exponentialDecay(v: unknown, name: string): readonly [number, number] {
   return Object.freeze([number(`${name}[0]`, v[0], { int: true, min: 0 }), number(`${name}[1]`, v[1], { gt: 0 })] as const);
 }
 
-function jsonSchema(v: unknown, name: string): JsonSchema {
-  if (typeof v === 'boolean') return v;
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(name, 'be a JSON Schema object or a boolean', v);
-  try {
-    return deepFreeze(structuredClone(v) as Record<string, unknown>);
-  } catch (err) {
-    // nested deeper than the JS stack, or not cloneable (functions, symbols)
-    throw invalidArgument(`${name} cannot be used: ${err instanceof RangeError ? 'nested too deeply' : (err as Error).message}`);
-  }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 function triggerPatterns(v: unknown, name: string): readonly string[] {
   const patterns = stringList(name, v);
   patterns.forEach((pattern, i) => {
@@ -159,8 +141,12 @@ function model<T>(v: unknown, name: string): T {
   return v as T;
 }
 
-/** The rule of every canonical field. */
-export const RULES: { readonly [K in CanonicalField]: Rule<NonNullable<GenerationValues[K]>> } = {
+/**
+ * The rule of every canonical field (and of its aliases: `name` tells which
+ * was written). `null` resets the field to its default: `response_format:
+ * {type: 'text'}` is `json_schema: null`.
+ */
+export const RULES: { readonly [K in CanonicalField]: Rule<NonNullable<GenerationValues[K]> | null> } = {
   max_new_tokens: int({ min: 1 }),
   max_length: int({ min: 1 }),
   min_new_tokens: int({ min: 0 }),
@@ -221,7 +207,7 @@ export const RULES: { readonly [K in CanonicalField]: Rule<NonNullable<Generatio
   dry_sequence_breakers: (v, name) => stringList(name, v),
   logit_bias: logitBias,
   grammar: (v, name) => nonEmptyString(name, v),
-  json_schema: jsonSchema,
+  json_schema: jsonSchemaOrResponseFormat,
   grammar_lazy: flag,
   grammar_trigger_words: (v, name) => stringList(name, v),
   grammar_trigger_patterns: triggerPatterns,

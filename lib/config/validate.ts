@@ -81,6 +81,9 @@ function validate(input: unknown, kind: LayerKind, where: string): ValidatedOpti
     const normalized = value === null ? null : RULES[field](value, key);
     const previous = writtenAs[field];
     if (previous !== undefined && !sameValue(values[field], normalized)) {
+      if (previous !== field && key !== field) {
+        throw invalidArgument(`${previous} and ${key} (both ${field}) are both set, to ${show(values[field])} and ${show(normalized)}`);
+      }
       const [canonical, alias] = previous === field ? [previous, key] : [key, previous];
       const [a, b] = previous === field ? [values[field], normalized] : [normalized, values[field]];
       throw invalidArgument(`${canonical} and its alias ${alias} are both set, to ${show(a)} and ${show(b)}`);

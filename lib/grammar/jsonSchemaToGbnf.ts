@@ -41,19 +41,23 @@ export interface JsonSchemaToGbnfOptions {
  * at least one accepted serialization.
  *
  * Supported: `type` (a name or an array of names), `properties`, `required`,
- * `additionalProperties` (false by default, as in llama.cpp: only `true` or a
- * schema allows other keys), `items`, `prefixItems` (and the draft-07 array form
- * of `items` with `additionalItems`), `minItems`/`maxItems`, `enum`, `const`,
+ * `additionalProperties` (when absent: any other key in a schema without
+ * `properties`, so `{"type": "object"}` is any object; none in a schema with
+ * `properties`, as in llama.cpp), `items`, `prefixItems` (and the draft-07 array
+ * form of `items` with `additionalItems`), `minItems`/`maxItems`, `enum`, `const`,
  * `anyOf`, `oneOf` (as alternatives: exclusivity is not enforced), `allOf`
- * (merged; also `$ref` with sibling keywords, and `anyOf` next to other
- * keywords), local `$ref` (`#/$defs/…`, `#/definitions/…`, `#`, any local JSON
- * pointer; recursion allowed), `minLength`/`maxLength` (in code points),
+ * (merged, array items position by position; also `$ref` with sibling
+ * keywords, and `anyOf` next to other keywords), local `$ref` (`#/$defs/…`,
+ * `#/definitions/…`, `#`, any local JSON pointer; recursion allowed), `minLength`/`maxLength` (in code points),
  * `pattern` (ECMAScript syntax with the `u` flag: literals, escapes, classes,
  * `.`, `\d \w \s` and their negations, groups, alternation, greedy or lazy
  * `? * + {m} {m,} {m,n}`, `^`/`$` at the ends of top-level alternatives;
  * unanchored patterns match anywhere in the string, as JSON Schema specifies),
- * `format` `date`, `time`, `date-time`, `uuid` (as ajv-formats checks them, leap
- * years included) and the numeric `int32`, `int64`, `float`, `double`, and
+ * `format` `date`, `time`, `date-time`, `uuid` (as ajv-formats checks them: leap
+ * years, `t`/`z` in either case, offsets `±hh`, `±hhmm`, `±hh:mm`, any date-time
+ * separator it takes, `urn:uuid:`; capped at 9 fraction digits, and leap
+ * seconds only at whole-hour offsets) and the numeric `int32`, `int64`,
+ * `float`, `double`, and
  * `minimum`/`maximum`/`exclusiveMinimum`/`exclusiveMaximum` (draft-04 booleans
  * too) for integers and, with integer-valued bounds, for numbers. Annotations
  * (`title`, `description`, `default`, `examples`, `$comment`, `$defs`, `x-…`,
@@ -68,7 +72,9 @@ export interface JsonSchemaToGbnfOptions {
  * (an exponent of at most two digits where no bound applies, fewer fraction
  * digits next to an exclusive bound, so that rounding to a double cannot reach
  * it); integer and number bounds beyond ±2^53 clamped there; strings without
- * raw DEL or escaped surrogates (a character is one code point), and where a
+ * raw DEL or escaped surrogates (a character is one code point; raw characters
+ * are positive classes of Unicode scalar values, so llama.cpp takes only
+ * well-formed UTF-8 for them), and where a
  * `pattern`, `enum` or `const` applies, escaped the way `JSON.stringify`
  * escapes (DEL as `\u007f`); additional property keys without escapes.
  * Alternatives that no finite value satisfies are dropped.

@@ -3,6 +3,7 @@
  * become one schema object (the intersection of their constraints).
  */
 import { fail, unsupported } from './fail';
+import { mergeItems } from './mergeItems';
 import { ANNOTATIONS, asSchema, checkKeywords, intersectTypes, jsonEqual, propertiesOf, resolvePointer, schemaTypes, type Schema, type SchemaObject } from './schema';
 
 /**
@@ -73,10 +74,9 @@ function merge(a: Schema, b: Schema): Schema {
         out[key] = key === 'exclusiveMinimum' ? Math.max(mine, value) : Math.min(mine, value);
         break;
       case 'items':
+      case 'prefixItems':
       case 'additionalItems':
-        if (Array.isArray(mine) || Array.isArray(value)) unsupported('merging tuple-form items in allOf is');
-        out[key] = { allOf: [mine, value] };
-        break;
+        break; // mergeItems, below
       case 'enum':
       case 'const': {
         const left = key === 'enum' ? (mine as unknown[]) : [mine];
@@ -102,6 +102,7 @@ function merge(a: Schema, b: Schema): Schema {
         unsupported(`allOf with different values of ${key} is`);
     }
   }
+  mergeItems(out, a, b);
   if (a.properties !== undefined || b.properties !== undefined || a.additionalProperties !== undefined || b.additionalProperties !== undefined) {
     const propsA = propertiesOf(a);
     const propsB = propertiesOf(b);

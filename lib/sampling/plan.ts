@@ -7,7 +7,7 @@
 import { randomInt } from 'node:crypto';
 import { DEFAULT_SAMPLER_ORDER, type GenerationValues } from '../config';
 import { invalidArgument } from '../errors';
-import { checkGrammarLimits } from '../grammar/limits';
+import { checkGrammar } from '../grammar/gbnf/check';
 
 /** The resolved config fields the chain reads (snake_case, as in GenerationConfig). */
 export type PlanValues = Partial<GenerationValues>;
@@ -150,7 +150,7 @@ const wordPattern = (word: string): string => `[\\s\\S]*?(${word.replace(/[.*+?^
 function grammarStages(v: PlanValues, context: PlanContext): StageDescriptor[] {
   const grammar = v.grammar ?? context.jsonSchemaGrammar;
   if (!grammar) return [];
-  checkGrammarLimits(grammar, v.grammar ? 'grammar' : 'the grammar of json_schema');
+  checkGrammar(grammar, v.grammar ? 'grammar' : 'the grammar of json_schema');
   const patterns = [...(v.grammar_trigger_patterns ?? []), ...(v.grammar_trigger_words ?? []).map(wordPattern)];
   return [{ kind: 'grammar', grammar, root: 'root', lazy: v.grammar_lazy === true, trigger_patterns: patterns, trigger_tokens: [] }];
 }

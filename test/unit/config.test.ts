@@ -316,8 +316,10 @@ const INVALID: { readonly [K in CanonicalField | AliasField]: readonly unknown[]
   ignore_eos: ['x', 1],
   logits_processor: ['fn', {}, 5],
   max_tokens: [0, 'x'],
+  max_completion_tokens: [0, -1, 1.5, '10'],
   stop: ['', [5]],
   n: [0, 1.5],
+  response_format: ['json_object', { type: 'json' }, {}, { type: 'json_schema' }, { type: 'json_schema', json_schema: { schema: 5 } }, { type: 'text', schema: {} }],
 };
 
 describe('validation', () => {

@@ -16,7 +16,8 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { LlamaError } from '../../lib/errors';
 import { jsonSchemaToGbnf, type JsonSchemaToGbnfOptions } from '../../lib/grammar';
-import { generate, matches, parseGbnf, type Gbnf } from '../support/gbnf';
+import { checkGrammar } from '../../lib/grammar/gbnf/check';
+import { generate, matches, parseGbnf, type Gbnf, type GbnfNode } from '../support/gbnf';
 import { mulberry32 } from '../support/random';
 
 const ajv2020 = addFormats(new Ajv2020({ strict: false }));
@@ -54,10 +55,30 @@ function describeErrors(validate: ValidateFunction): string {
   return JSON.stringify(validate.errors);
 }
 
+/**
+ * Every character class of `grammar` is positive and within the Unicode scalar
+ * values: llama.cpp matches a class against whatever value it decodes from the
+ * bytes, so a negated class would let through invalid UTF-8 (a lone FF byte,
+ * an encoded surrogate), which then decodes to U+FFFD (see
+ * test/sampling/json-schema-utf8.test.ts).
+ */
+function expectScalarClasses(grammar: Gbnf, text: string): void {
+  const walk = (n: GbnfNode): void => {
+    if (n.t === 'chars') {
+      expect(n.neg || n.any, `negated class or . in\n${text}`).toBeFalsy();
+      for (const [lo, hi] of n.ranges) expect(hi <= 0x10ffff && (hi < 0xd800 || lo > 0xdfff), `[${lo}-${hi}] in\n${text}`).toBe(true);
+    } else if (n.t === 'seq' || n.t === 'alt') n.items.forEach(walk);
+    else if (n.t === 'rep') walk(n.item);
+  };
+  for (const body of grammar.rules.values()) walk(body);
+}
+
 /** Converts `schema` and runs every check of `c`; returns the grammar for further checks. */
 function check(schema: object | boolean, c: Case = {}): Checked {
   const text = jsonSchemaToGbnf(schema, c.options);
   const grammar = parseGbnf(text);
+  expectScalarClasses(grammar, text);
+  checkGrammar(text, 'the grammar of json_schema'); // the check every grammar passes before llama.cpp
   const validate = validator(schema, c.ajv ?? '2020');
   const mustAccept: string[] = [...(c.accepted ?? [])];
   const mustReject: string[] = [...(c.rejected ?? [])];
@@ -294,9 +315,23 @@ describe('jsonSchemaToGbnf: objects', () => {
   });
 
   it('empty objects', () => {
-    check({ type: 'object' }, { valid: [{}], rejected: ['{"a":1}', '[]'] });
+    // With a `properties` keyword and no additionalProperties, only the listed keys (llama.cpp's choice).
     check({ type: 'object', properties: {} }, { valid: [{}], rejected: ['{"a":1}'] });
     check({ type: 'object', additionalProperties: false }, { valid: [{}], invalid: [{ a: 1 }] });
+  });
+
+  it('{"type": "object"} without properties is any object (regression: it was only {})', () => {
+    const anyObject = { valid: [{}, { a: 1 }, { a: 1, b: [true, null], 'c d': { e: 'x' } }], invalid: [[], 'x', 1, null], rejected: ['{"a"}', '{,}'] };
+    check({ type: 'object' }, { ...anyObject, samples: 80 });
+    // inferred from an object keyword, and with required names
+    check({ type: 'object', required: ['id'] }, { valid: [{ id: 1 }, { id: 'x', other: [] }], invalid: [{}, { other: 1 }] });
+    // additionalProperties still rules when given
+    check({ type: 'object', additionalProperties: { type: 'integer' } }, { valid: [{}, { a: 1, b: 2 }], invalid: [{ a: 'x' }] });
+    check({ type: 'object', additionalProperties: false }, { valid: [{}], invalid: [{ a: 1 }] });
+    // an additionalProperties schema no value satisfies leaves only the declared members
+    check({ type: 'object', properties: { a: { type: 'integer' } }, additionalProperties: { type: [] } }, { valid: [{}, { a: 1 }], invalid: [{ b: 1 }], ajv: false });
+    // merged through allOf: one side without properties does not close the object
+    check({ allOf: [{ type: 'object' }, { required: ['a'] }] }, { valid: [{ a: 1 }, { a: 1, b: 2 }], invalid: [{ b: 2 }] });
   });
 
   it('additionalProperties: true allows other keys with any value', () => {
@@ -559,6 +594,28 @@ describe('jsonSchemaToGbnf: anyOf, oneOf, allOf', () => {
     });
   });
 
+  it('allOf merges array items position by position (regression: prefixItems + items accepted [3,5])', () => {
+    // The outer `items` applies to every element (there is no prefixItems beside it), the first one included.
+    check({ allOf: [{ prefixItems: [{ minimum: 3 }] }], items: { minimum: 5 } }, { valid: [[], [5], [5, 6], [7, 5, 9]], invalid: [[3, 5], [4], [5, 4]] });
+    check({ items: { minimum: 5 }, allOf: [{ prefixItems: [{ minimum: 6 }], items: { maximum: 8 } }] }, { valid: [[6, 5], [8, 8], [9]], invalid: [[5], [6, 9], [6, 4]] });
+    // two prefixes of different lengths; a false item caps the length
+    check(
+      { allOf: [{ type: 'array', prefixItems: [{ type: 'integer' }], items: false }, { prefixItems: [{ minimum: 0 }, { type: 'string' }] }] },
+      { valid: [[], [0], [5]], invalid: [[-1], [1, 'a'], ['a']] },
+    );
+    // draft-07 tuple items with additionalItems, merged with a schema for every element
+    check(
+      {
+        allOf: [
+          { items: [{ type: 'string' }], additionalItems: { type: 'integer' } },
+          { items: { anyOf: [{ type: 'string', maxLength: 1 }, { type: 'integer', minimum: 0 }] } },
+        ],
+      },
+      { ajv: '07', valid: [[], ['a'], ['a', 0, 3]], invalid: [['ab'], ['a', -1], [1]] },
+    );
+    expect(errorOf({ allOf: [{ prefixItems: [true], additionalItems: false }, { items: true }] })).toMatch(/additionalItems with prefixItems/);
+  });
+
   it('allOf with $ref (schema inheritance) and additionalProperties', () => {
     const schema = {
       $defs: {
@@ -713,6 +770,52 @@ describe('jsonSchemaToGbnf: strings', () => {
         invalid: ['123e4567e89b12d3a456426614174000', '123e4567-e89b-12d3-a456-42661417400', 'g23e4567-e89b-12d3-a456-426614174000'],
       },
     );
+  });
+});
+
+describe('jsonSchemaToGbnf: time and date-time as ajv-formats checks them (regression: leap seconds, lowercase, offsets)', () => {
+  it('accepts leap seconds, lowercase t and z, offsets without colon or minutes, other separators', () => {
+    check(
+      { type: 'string', format: 'time' },
+      {
+        valid: ['23:59:60Z', '23:59:60.5z', '23:59:59z', '15:59:60-08:00', '00:59:60+01:00', '00:59:60+0100', '00:59:60+01', '12:00:00+05', '12:00:00+0530', '12:00:00.123456789Z'],
+        invalid: ['23:59:60+01:00', '12:59:60Z', '23:59:61Z', '12:00:00+24:00', '12:00:00+05:60', '12:00:00', '12:00:00+5'],
+        samples: 100,
+      },
+    );
+    check(
+      { type: 'string', format: 'date-time' },
+      {
+        valid: ['2016-12-31t23:59:60z', '2016-12-31T23:59:60Z', '2024-01-01 12:00:00Z', '2024-01-01\t12:00:00+01', '2024-01-01\u00a012:00:00Z'],
+        invalid: ['2024-01-01T12:00:00', '2024-01-01tt12:00:00Z', '2024-01-0112:00:00Z', '2023-02-29T23:59:60Z'],
+        samples: 100,
+      },
+    );
+    check({ type: 'string', format: 'uuid' }, { valid: ['urn:uuid:123e4567-e89b-12d3-a456-426614174000', 'URN:Uuid:123E4567-E89B-12D3-A456-426614174000'], invalid: ['urn:123e4567-e89b-12d3-a456-426614174000'] });
+  });
+
+  it('never accepts a time ajv-formats rejects, and accepts every one it accepts but the documented exceptions', () => {
+    const validate = ajv2020.compile({ type: 'string', format: 'time' });
+    const grammar = parseGbnf(jsonSchemaToGbnf({ type: 'string', format: 'time' }));
+    const offsets = ['Z', 'z', '+00', '-00', '+00:00', '-0000', '+01', '-01', '+01:00', '-0100', '+05:30', '+0530', '-05:30', '+14', '-23:59', '+23', '+24', '-12:60'];
+    let accepted = 0;
+    for (let hour = 0; hour <= 25; hour++) {
+      for (const minute of ['00', '29', '30', '59', '60']) {
+        for (const second of ['00', '59', '59.999', '60', '60.25', '61']) {
+          for (const offset of offsets) {
+            const time = `${String(hour).padStart(2, '0')}:${minute}:${second}${offset}`;
+            const valid = validate(time);
+            const inGrammar = matches(grammar, JSON.stringify(time));
+            if (inGrammar) expect(valid, `${time} accepted by the grammar, rejected by ajv-formats`).toBe(true);
+            // Documented exceptions: leap seconds at offsets with minutes, local times past 23:59.
+            const exception = hour > 23 || Number(minute) > 59 || (second.startsWith('60') && /[1-9]/.test(offset.slice(-2)) && offset.length > 3);
+            if (valid && !exception) expect(inGrammar, `${time} valid in ajv-formats, rejected by the grammar`).toBe(true);
+            if (inGrammar) accepted++;
+          }
+        }
+      }
+    }
+    expect(accepted).toBeGreaterThan(1000);
   });
 });
 

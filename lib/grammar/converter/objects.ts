@@ -13,9 +13,7 @@ import type { Converter } from './converter';
 export function visitObject(c: Converter, schema: SchemaObject, name: string): Expr {
   const declared = propertiesOf(schema);
   const required = new Set((schema.required as string[] | undefined) ?? []);
-  const extra = schema.additionalProperties;
-  if (extra !== undefined) asSchema(extra, 'additionalProperties');
-  const extraSchema = extra as Schema | undefined;
+  const extraSchema = additionalOf(schema);
   const prefix = name === 'root' ? '' : `${name}-`;
 
   const entries: [string, Schema][] = [];
@@ -26,11 +24,12 @@ export function visitObject(c: Converter, schema: SchemaObject, name: string): E
     }
     entries.push([key, value]);
   }
-  // Required names that are not declared: their value follows additionalProperties.
+  // Required names that are not declared: their value follows additionalProperties (any value when not given).
+  const given = schema.additionalProperties === undefined ? true : extraSchema;
   for (const key of required) {
     if (Object.hasOwn(declared, key)) continue;
-    if (extraSchema === false) throw new Unsatisfiable();
-    entries.push([key, extraSchema ?? true]);
+    if (given === false) throw new Unsatisfiable();
+    entries.push([key, given]);
   }
   // Every declared name (forbidden ones included) is off limits to additional properties.
   const declaredNames = [...new Set([...Object.keys(declared), ...entries.map(([k]) => k)])];
@@ -53,11 +52,15 @@ export function visitObject(c: Converter, schema: SchemaObject, name: string): E
     }
   }
   let additionalKv: Expr | undefined;
-  if (extraSchema !== undefined && extraSchema !== false) {
+  if (extraSchema !== false) {
     const valueName = `${prefix}additional-value`;
-    const valueExpr = extraSchema === true ? c.primitive('value') : c.named(valueName, c.visit(extraSchema, valueName));
-    const keyExpr = declaredNames.length === 0 ? c.primitive('string') : c.named(`${prefix}additional-key`, otherKey(c, declaredNames));
-    additionalKv = ref(c.addRule(`${prefix}additional-kv`, seq(keyExpr, c.space, lit(':'), c.space, valueExpr)));
+    try {
+      const valueExpr = extraSchema === true ? c.primitive('value') : c.named(valueName, c.visit(extraSchema, valueName));
+      const keyExpr = declaredNames.length === 0 ? c.primitive('string') : c.named(`${prefix}additional-key`, otherKey(c, declaredNames));
+      additionalKv = ref(c.addRule(`${prefix}additional-kv`, seq(keyExpr, c.space, lit(':'), c.space, valueExpr)));
+    } catch (err) {
+      if (!(err instanceof Unsatisfiable)) throw err; // no value fits: no additional members
+    }
   }
 
   const open = seq(lit('{'), c.space);
@@ -90,6 +93,20 @@ export function visitObject(c: Converter, schema: SchemaObject, name: string): E
   const firsts = optionalKvs.map((e, i) => seq(e, tails[i]!));
   if (additionalKv) firsts.push(seq(additionalKv, moreAdditional));
   return seq(open, c.opt(seq(alt(...firsts), c.space), `${prefix}members`), close);
+}
+
+/**
+ * The schema of the members not in `properties`: `additionalProperties` when
+ * given; otherwise any value when there is no `properties` keyword (so
+ * `{"type": "object"}` is any object, as in JSON Schema and llama.cpp), and
+ * none when there is (llama.cpp's choice: a schema that lists its properties
+ * gets objects with those only; JSON Schema would allow any other key, so
+ * this is narrower, never looser).
+ */
+function additionalOf(schema: SchemaObject): Schema {
+  const extra = schema.additionalProperties;
+  if (extra !== undefined) return asSchema(extra, 'additionalProperties');
+  return schema.properties === undefined;
 }
 
 /**
