@@ -2,6 +2,8 @@
  * Sampler-chain benchmark (issue 4): time per token of our native chain next to
  * llama.cpp's own `llama_sampler_chain` doing the equivalent work, both timed in
  * C++ (native/SamplerBenchmark.cc) in the same process, on one thread.
+ * Grammar rows (issue 14): (d) llama.cpp's json.gbnf, (e)/(f) the JSON Schema of
+ * a tool call, with each grammar's compile time (cold: trie and compile) beside.
  *
  * Usage:  npx tsx bench/sampler.ts [--runs N] [--tokens N] [--stages] [--quick]
  *   --runs N     timed runs per row and side (default 5; the median is reported)
@@ -9,6 +11,8 @@
  *   --stages     also time each stage of our chain and of llama.cpp's alone
  *                (the per-stage breakdown used to find slow stages)
  *   --quick      1 run of 50 tokens (smoke test)
+ *   --grammar    only the grammar rows (d)-(f), with (a) as their baseline; writes
+ *                bench/results/grammar.md and bench/results/grammar.json instead
  *
  * Writes bench/results/sampler.md and bench/results/sampler.json.
  */
@@ -17,6 +21,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadModel, nativeModelOf, type Model } from '../lib/model';
+import { jsonSchemaToGbnf } from '../lib/grammar';
 import { native, type NativeModel } from '../lib/native';
 import { planChain, type ChainPlan, type PlanValues } from '../lib/sampling/plan';
 import { mulberry32 } from '../test/support/random';
@@ -34,6 +39,37 @@ const VOCABS = [
 /** Goals of the issue. */
 const MAX_RATIO = 1.1;
 const HF_GOAL_NS = 1e6; // (b) under 1 ms per token at 152k
+const GRAMMAR_GOAL_NS = 100e3; // (d)-(f) at most 100 µs per token at 152k (issue 14)
+
+/** A realistic tool call: nested object, enum, array of objects, string formats. */
+export const TOOL_CALL_SCHEMA = {
+  type: 'object',
+  properties: {
+    name: { enum: ['get_weather', 'book_flight', 'search_web'] },
+    arguments: {
+      type: 'object',
+      properties: {
+        city: { type: 'string', minLength: 1 },
+        date: { type: 'string', format: 'date' },
+        units: { enum: ['celsius', 'fahrenheit'] },
+        passengers: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { name: { type: 'string' }, birth_date: { type: 'string', format: 'date' }, seat: { type: 'string', pattern: '^[0-9]{1,2}[A-F]$' } },
+            required: ['name'],
+          },
+          maxItems: 9,
+        },
+        depart: { type: 'string', format: 'date-time' },
+        booking_id: { type: 'string', format: 'uuid' },
+        max_price: { type: 'number', minimum: 0 },
+      },
+      required: ['city'],
+    },
+  },
+  required: ['name', 'arguments'],
+} as const;
 
 /**
  * Tokens between resets. 64 for the plain configs: HF's repetition penalty
@@ -53,7 +89,7 @@ interface Row {
   resetEvery: number;
 }
 
-function configs(grammar: string): Row[] {
+function configs(grammar: string, tool: string): Row[] {
   return [
     {
       id: 'a',
@@ -96,7 +132,36 @@ function configs(grammar: string): Row[] {
       needsModel: true,
       resetEvery: GRAMMAR_RESET_EVERY,
     },
+    {
+      id: 'e',
+      name: 'tool-call schema (greedy)',
+      ours: { do_sample: false, grammar: tool },
+      llama: { grammar: tool, greedy: true },
+      needsModel: true,
+      resetEvery: GRAMMAR_RESET_EVERY,
+    },
+    {
+      id: 'f',
+      name: 'tool-call schema (sampled)',
+      // ours: grammar, top-k, temperature, dist; llama.cpp's chain in the same order
+      ours: { do_sample: true, grammar: tool, top_k: 50, temperature: 0.8, seed: 1 },
+      llama: { grammar: tool, top_k: 50, temp: 0.8, seed: 1 },
+      needsModel: true,
+      resetEvery: GRAMMAR_RESET_EVERY,
+    },
   ];
+}
+
+/** Cold compile of `grammar` for the model: the cache emptied first, so the vocabulary trie is built again too. */
+function compileTimes(addon: ReturnType<typeof native>, model: NativeModel, vocabSize: number, grammar: string): { trieMs: number; compileMs: number; firstTokenMs: number } {
+  addon.grammarCacheClear();
+  const plan = planChain({ do_sample: false, grammar }, { vocabSize });
+  const started = performance.now();
+  addon.benchmarkSampler(plan, model, new Float32Array(vocabSize), 1, 1);
+  const firstTokenMs = performance.now() - started;
+  const entry = addon.grammarCacheStats().find((e) => e.vocabSize === vocabSize && e.textBytes === Buffer.byteLength(grammar));
+  if (!entry) throw new Error('the grammar is not in the cache after its first use');
+  return { trieMs: entry.trieMs, compileMs: entry.compileMs, firstTokenMs };
 }
 
 /**
@@ -138,21 +203,24 @@ interface Measured {
   ratio: number;
   meetsRatio: boolean;
   meetsHfGoal?: boolean;
+  meetsGrammarGoal?: boolean;
 }
 
 interface Args {
   runs: number;
   tokens: number;
   stages: boolean;
+  grammar: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { runs: 5, tokens: 200, stages: false };
+  const args: Args = { runs: 5, tokens: 200, stages: false, grammar: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--runs') args.runs = Number(argv[++i]);
     else if (a === '--tokens') args.tokens = Number(argv[++i]);
     else if (a === '--stages') args.stages = true;
+    else if (a === '--grammar') args.grammar = true;
     else if (a === '--quick') {
       args.runs = 1;
       args.tokens = 50;
@@ -190,6 +258,7 @@ const us = (ns: number): string => (ns / 1000).toFixed(ns < 10_000 ? 2 : ns < 10
 function goalText(m: Measured): string {
   const parts = [m.meetsRatio ? `ratio ≤ ${MAX_RATIO} ✓` : `ratio > ${MAX_RATIO} ✗`];
   if (m.meetsHfGoal !== undefined) parts.push(m.meetsHfGoal ? '< 1 ms ✓' : '≥ 1 ms ✗');
+  if (m.meetsGrammarGoal !== undefined) parts.push(m.meetsGrammarGoal ? '≤ 100 µs ✓' : '> 100 µs ✗');
   return parts.join(', ');
 }
 
@@ -294,15 +363,22 @@ async function main(): Promise<void> {
   const source = sourceState(); // before loading: the addon file may be rebuilt while this runs
   const addon = native();
   const grammar = readFileSync(join(ROOT, 'vendor', 'llama.cpp', 'grammars', 'json.gbnf'), 'utf8');
-  const rows = configs(grammar);
+  const tool = jsonSchemaToGbnf(TOOL_CALL_SCHEMA);
+  const rows = configs(grammar, tool).filter((r) => !args.grammar || ['a', 'd', 'e', 'f'].includes(r.id));
   const results: Measured[] = [];
   const stages: StageTiming[] = [];
+  const compiles: Array<{ vocab: string; grammar: string; trieMs: number; compileMs: number; firstTokenMs: number }> = [];
 
   for (const v of VOCABS) {
     const model: Model = await loadModel(join(MODELS, v.file), { vocabOnly: true });
     const handle = nativeModelOf(model);
     const vocabSize = model.vocabSize;
     const logits = makeLogits(vocabSize, 1234);
+    for (const [name, text] of [['json.gbnf', grammar], ['tool-call schema', tool]] as const) {
+      const c = compileTimes(addon, handle, vocabSize, text);
+      compiles.push({ vocab: v.label, grammar: name, ...c });
+      console.log(`compile ${pad(name, 16)} ${pad(v.label, 5)} trie ${c.trieMs.toFixed(1)} ms, compile ${c.compileMs.toFixed(1)} ms, first token ${c.firstTokenMs.toFixed(1)} ms`);
+    }
     for (const row of rows) {
       const plan = planChain(row.ours, { vocabSize });
       const m = row.needsModel ? handle : null;
@@ -328,6 +404,7 @@ async function main(): Promise<void> {
         meetsRatio: ratio <= MAX_RATIO,
       };
       if (row.id === 'b' && v.label === '152k') measured.meetsHfGoal = oursNs < HF_GOAL_NS;
+      if (['d', 'e', 'f'].includes(row.id) && v.label === '152k') measured.meetsGrammarGoal = oursNs <= GRAMMAR_GOAL_NS;
       results.push(measured);
       console.log(
         `(${row.id}) ${pad(row.name, 22)} ${pad(v.label, 5)} ours ${pad(us(oursNs), 8)} µs  llama.cpp ${pad(us(llamaNs), 8)} µs  ratio ${ratio.toFixed(2)}  ${goalText(measured)}`,
@@ -356,7 +433,8 @@ async function main(): Promise<void> {
     resetEvery: RESET_EVERY,
     grammarResetEvery: GRAMMAR_RESET_EVERY,
     logits: 'normal(0, 3), seed 1234 (mulberry32 + Box-Muller), plus 16 peaked tokens at 20, 19.25, ..., 8.75',
-    goals: { maxRatio: MAX_RATIO, hfTypicalAt152kNs: HF_GOAL_NS },
+    goals: { maxRatio: MAX_RATIO, hfTypicalAt152kNs: HF_GOAL_NS, grammarAt152kNs: GRAMMAR_GOAL_NS },
+    toolCallSchema: TOOL_CALL_SCHEMA,
   };
 
   const table = [
@@ -381,6 +459,22 @@ async function main(): Promise<void> {
     ...table,
     '',
   ];
+  // Grammar rows: the grammar's own share (the row minus (a), the copy and the greedy draw over the
+  // same logits), and what a cold compile costs.
+  const grammarTable = [
+    '| config | vocab | ours µs/token | of which the grammar (− (a)) | llama.cpp µs/token | ours / llama.cpp | cold compile: trie + grammar (ms) |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...results
+      .filter((m) => ['d', 'e', 'f'].includes(m.config))
+      .map((m) => {
+        const base = results.find((b) => b.config === 'a' && b.vocab === m.vocab);
+        const c = compiles.find((x) => x.vocab === m.vocab && x.grammar === (m.config === 'd' ? 'json.gbnf' : 'tool-call schema'));
+        const share = base ? us(Math.max(0, m.oursNs - base.oursNs)) : '';
+        const compile = c ? `${c.trieMs.toFixed(0)} + ${c.compileMs.toFixed(1)}` : '';
+        return `| (${m.config}) ${m.name} | ${m.vocab} (${m.vocabSize}) | ${us(m.oursNs)} | ${share} | ${us(m.llamaNs)} | ${m.ratio.toFixed(3)}× | ${compile} |`;
+      }),
+  ];
+  md.push('## Grammar rows (issue 14)', '', ...grammarTable, '');
   if (stages.length > 0) {
     md.push('## Each stage alone (µs/token, each includes its side\'s baseline)', '');
     const labels = [...new Set(stages.map((s) => `${s.side}|${s.stage}`))];
@@ -396,12 +490,14 @@ async function main(): Promise<void> {
     md.push('');
   }
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'sampler.md'), md.join('\n'));
-  writeFileSync(join(RESULTS, 'sampler.json'), JSON.stringify({ machine, settings, results, stages }, null, 2) + '\n');
+  const out = args.grammar ? 'grammar' : 'sampler';
+  writeFileSync(join(RESULTS, `${out}.md`), md.join('\n'));
+  writeFileSync(join(RESULTS, `${out}.json`), JSON.stringify({ machine, settings, results, compiles, stages }, null, 2) + '\n');
   console.log('');
   console.log(table.join('\n'));
+  console.log('\n' + grammarTable.join('\n'));
   if (stages.length > 0) console.log('\n' + md.slice(md.indexOf("## Each stage alone (µs/token, each includes its side's baseline)")).join('\n'));
-  console.log(`\nwrote ${join('bench', 'results', 'sampler.md')} and ${join('bench', 'results', 'sampler.json')}`);
+  console.log(`\nwrote ${join('bench', 'results', `${out}.md`)} and ${join('bench', 'results', `${out}.json`)}`);
 }
 
 main().catch((error: unknown) => {

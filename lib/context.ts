@@ -1,9 +1,14 @@
 /** An inference context: evaluation, the KV cache per sequence, saved state. */
 import { availableParallelism } from 'node:os';
 import { runAbortable } from './abort';
+import { argumentError, choice, integer, nativeHandle, optionalBoolean, optionalFunction, optionalInteger, optionalString, optionsObject } from './arguments';
 import { isResolvedConfig, modelConfigLayer, resolveConfig, type GenerationConfigInput, type ResolvedGenerationConfig } from './config';
 import { Generation } from './generation/generation';
-import { promptTokens } from './generation/prompt';
+import type { JsonOfConfig } from './generation/jsonResult';
+import { tokenText } from './generation/tokenText';
+import { preparePrompt } from './generation/prompt';
+import { CHAT_TEMPLATE_OPTION_KEYS } from './chat/types';
+import { checkSequences, sequencesNeeded } from './generation/beam';
 import { buildRequest, lengthWarnings } from './generation/request';
 import { logWarning } from './logging';
 import { SequencePool } from './generation/sequencePool';
@@ -14,6 +19,8 @@ import type { NativeContext, NativeContextOptions, NativeContextStats } from './
 import { OperationQueue } from './operationQueue';
 import { physicalCoreCount } from './system';
 import { toTokenArray, type Tokens } from './tokens';
+import { embeddingResult, prepareEmbedding, prepareRank, rankResult } from './embed/prepare';
+import type { ContextPooling, EmbedInput, EmbedOptions, EmbeddingResult, RankOptions, RankResult } from './embed/types';
 
 /** KV cache element types llama.cpp accepts. Quantised V caches need flash attention. */
 export type KvCacheType = 'f32' | 'f16' | 'bf16' | 'q8_0' | 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'iq4_nl';
@@ -30,7 +37,12 @@ export interface ContextOptions {
   ubatchSize?: number;
   /** Independent sequences (conversations) sharing the KV cache (default 1). */
   sequences?: number;
-  /** CPU threads for generation (default: the physical cores, hyper-threads not counted). */
+  /**
+   * CPU threads for generation (default: the physical cores, hyper-threads not
+   * counted; 1 for models under 20M parameters, which a second thread barely
+   * speeds up and a busy machine slows down many times). On a machine shared
+   * with other work, fewer threads hold up better: see docs/reliability.md.
+   */
   threads?: number;
   /** CPU threads for prompt processing (default: `threads`). */
   threadsBatch?: number;
@@ -95,46 +107,67 @@ export interface SequencePositions {
 export type ContextStats = Readonly<NativeContextStats>;
 
 function integerOption(value: unknown, name: string, fallback: number, min: number, max: number, maxIs?: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidArgument(`${name} must be an integer in [${min}, ${max}]${maxIs ? ` (${max}: ${maxIs})` : ''}, got ${String(value)}`);
-  }
-  return value;
+  return value === undefined ? fallback : integer(value, name, min, max, maxIs);
 }
 
 function kvType(value: unknown, name: string): KvCacheType {
-  if (value === undefined) return 'f16';
-  if (!KV_TYPES.includes(value as KvCacheType)) throw invalidArgument(`${name} must be one of ${KV_TYPES.join(', ')}, got ${String(value)}`);
-  return value as KvCacheType;
+  return value === undefined ? 'f16' : choice(value, name, KV_TYPES);
+}
+
+const CONTEXT_KEYS: ReadonlyArray<keyof ContextOptions> = [
+  'contextSize', 'batchSize', 'ubatchSize', 'sequences', 'threads', 'threadsBatch', 'threadPolling', 'flashAttention', 'kvCacheType', 'unifiedKvCache',
+];
+const GENERATE_KEYS: ReadonlyArray<keyof GenerateOptions> = [
+  'signal', 'sequence', 'onProgress', 'includeStopString', 'contextShift', 'addSpecial', 'parseSpecial', 'chatTemplate',
+  'addGenerationPrompt', 'renderSpecialTokens', 'bufferSize', ...CHAT_TEMPLATE_OPTION_KEYS,
+];
+const EVALUATE_KEYS: ReadonlyArray<keyof EvaluateOptions> = ['sequence', 'logits', 'signal'];
+
+/**
+ * Models below this size decode one token in well under a millisecond, where
+ * a second thread gains little (stories260K: +12% tokens/s on an idle 2-core
+ * machine) and costs a lot on a busy one: every op of the graph ends in
+ * ggml's spinning barrier, which waits for a preempted thread (six concurrent
+ * 48-token requests on a busy 2-core machine: 0.05-0.1 s with 1 thread; with
+ * 2, 0.1-0.5 s on one context and 1-45 s on six contexts). Larger models gain
+ * (100M: 2.3x tokens/s with 2 threads on an idle machine).
+ */
+const SINGLE_THREAD_BELOW_PARAMETERS = 20e6;
+
+/** The default `threads`: 1 for small models, else the physical cores. */
+function defaultThreads(parameterCount: number): number {
+  return parameterCount < SINGLE_THREAD_BELOW_PARAMETERS ? 1 : physicalCoreCount();
 }
 
 /** Validates {@link ContextOptions} and fills in defaults. @internal */
-export function resolveContextOptions(options: ContextOptions, trainContextSize: number): NativeContextOptions {
-  if (options === null || typeof options !== 'object') throw invalidArgument('context options must be an object');
-  const known = new Set(['contextSize', 'batchSize', 'ubatchSize', 'sequences', 'threads', 'threadsBatch', 'threadPolling', 'flashAttention', 'kvCacheType', 'unifiedKvCache']);
-  for (const key of Object.keys(options)) if (!known.has(key)) throw invalidArgument(`unknown context option '${key}'`);
+export function resolveContextOptions(options: ContextOptions, trainContextSize: number, parameterCount = Infinity): NativeContextOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) argumentError('context options', 'be an object', options);
+  const known: readonly string[] = CONTEXT_KEYS;
+  for (const key of Object.keys(options)) if (!known.includes(key)) throw invalidArgument(`unknown context option '${key}'`);
   const contextSize = integerOption(options.contextSize, 'contextSize', Math.min(trainContextSize > 0 ? trainContextSize : 4096, 4096), 1, 1 << 24);
-  const batchSize = integerOption(options.batchSize, 'batchSize', Math.min(512, contextSize), 1, 1 << 24);
-  const ubatchSize = integerOption(options.ubatchSize, 'ubatchSize', Math.min(512, batchSize), 1, batchSize);
   const sequences = integerOption(options.sequences, 'sequences', 1, 1, 256);
+  // llama.cpp reserves one output row per sequence in a batch: fewer rows than sequences abort at the first decode
+  const batchSize = integerOption(options.batchSize, 'batchSize', Math.max(Math.min(512, contextSize), sequences), 1, 1 << 24);
+  if (batchSize < sequences) throw invalidArgument(`batchSize (${batchSize}) must be at least sequences (${sequences})`);
+  if (contextSize < sequences) throw invalidArgument(`contextSize (${contextSize}) must be at least sequences (${sequences}): each sequence needs a cell`);
+  const ubatchSize = integerOption(options.ubatchSize, 'ubatchSize', Math.min(512, batchSize), 1, batchSize);
   // More threads than CPUs only makes ggml's spinning barrier wait on busy cores (512 threads: a 22 s createContext on 2 cores).
   const cpus = availableParallelism();
-  const threads = integerOption(options.threads, 'threads', physicalCoreCount(), 1, cpus, 'the CPUs available to this process');
+  const threads = integerOption(options.threads, 'threads', defaultThreads(parameterCount), 1, cpus, 'the CPUs available to this process');
   const threadsBatch = integerOption(options.threadsBatch, 'threadsBatch', threads, 1, cpus, 'the CPUs available to this process');
   const threadPoll = integerOption(options.threadPolling, 'threadPolling', 50, 0, 100);
   const fa = options.flashAttention;
-  const flashAttention = fa === true ? 'enabled' : fa === false ? 'disabled' : fa ?? 'auto';
+  const flashAttention = fa === true ? 'enabled' : fa === false ? 'disabled' : fa === undefined ? 'auto' : fa;
   if (!['auto', 'enabled', 'disabled'].includes(flashAttention)) {
-    throw invalidArgument(`flashAttention must be 'auto', 'enabled', 'disabled' or a boolean, got ${String(fa)}`);
+    argumentError('flashAttention', "be 'auto', 'enabled', 'disabled' or a boolean", fa);
   }
-  const typeK = kvType(options.kvCacheType?.k, 'kvCacheType.k');
-  const typeV = kvType(options.kvCacheType?.v, 'kvCacheType.v');
+  const kvCacheType = optionsObject(options.kvCacheType, 'kvCacheType', ['k', 'v']);
+  const typeK = kvType(kvCacheType.k, 'kvCacheType.k');
+  const typeV = kvType(kvCacheType.v, 'kvCacheType.v');
   if (!['f32', 'f16', 'bf16'].includes(typeV) && flashAttention === 'disabled') {
     throw invalidArgument(`a quantised V cache (kvCacheType.v = '${typeV}') needs flash attention`);
   }
-  if (options.unifiedKvCache !== undefined && typeof options.unifiedKvCache !== 'boolean') {
-    throw invalidArgument('unifiedKvCache must be a boolean');
-  }
+  optionalBoolean(options.unifiedKvCache, 'unifiedKvCache');
   return {
     contextSize,
     batchSize,
@@ -176,6 +209,12 @@ export class Context {
   readonly unifiedKvCache: boolean;
   /** The flash attention setting the context was created with. */
   readonly flashAttention: 'auto' | 'enabled' | 'disabled';
+  /**
+   * How llama.cpp pools this context's embeddings: the GGUF's pooling type,
+   * `'none'` for a model that declares none (a generative model; then
+   * {@link Context.embed} pools by its `pooling` option), `'rank'` for a reranker.
+   */
+  readonly pooling: ContextPooling;
   /** Element types of the K and V caches. */
   readonly kvCacheType: Readonly<{
     /** Element type of the K cache. */
@@ -194,6 +233,7 @@ export class Context {
    * @hidden
    */
   constructor(model: Model, handle: NativeContext, options: NativeContextOptions, onDispose: () => void) {
+    nativeHandle<NativeContext>(handle, ['info', 'evaluate', 'generate', 'dispose', 'isDisposed'], 'contexts come from Model.createContext()');
     const info = handle.info();
     this.model = model;
     this.#native = handle;
@@ -207,6 +247,7 @@ export class Context {
     this.threadsBatch = info.threadsBatch;
     this.unifiedKvCache = info.unifiedKvCache;
     this.flashAttention = options.flashAttention;
+    this.pooling = info.pooling ?? 'none';
     this.kvCacheType = Object.freeze({ k: options.typeK as KvCacheType, v: options.typeV as KvCacheType });
     this.#pool = new SequencePool(info.sequences);
   }
@@ -236,30 +277,29 @@ export class Context {
    * (`evaluate`, `clear`...) wait until running generations end.
    *
    * Throws at once, before anything runs: `INVALID_ARGUMENT` (config, input,
-   * options), `NOT_IMPLEMENTED` (beam search...), `CONTEXT_OVERFLOW` (the
-   * prompt does not fit a sequence), `DISPOSED`.
+   * options; a beam search needs `sequences >= num_beams`), `NOT_IMPLEMENTED`
+   * (assisted decoding, `stop_strings` with beam search...),
+   * `CONTEXT_OVERFLOW` (the prompt does not fit a sequence), `DISPOSED`.
    */
-  generate(input: GenerationInput, config: GenerationConfigInput | ResolvedGenerationConfig = {}, options: GenerateOptions = {}): Generation {
+  generate<C extends GenerationConfigInput | ResolvedGenerationConfig = GenerationConfigInput>(
+    input: GenerationInput,
+    config: C = {} as C,
+    options: GenerateOptions = {},
+  ): Generation<JsonOfConfig<C>> {
     if (this.#native.isDisposed()) throw new LlamaError('DISPOSED', 'the context has been disposed');
-    if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object');
+    options = checkGenerateOptions(options);
     const resolved = isResolvedConfig(config) ? config : resolveConfig(modelConfigLayer(this.model.samplingMetadata), config);
-    const prompt = promptTokens(this.model, input, options);
-    const count = resolved.values.num_return_sequences;
-    if (count > this.sequences) {
-      throw invalidArgument(`num_return_sequences (${count}) needs a context with at least ${count} sequences (this one has ${this.sequences})`);
-    }
-    const fixed = options.sequence;
-    if (fixed !== undefined && (!Number.isInteger(fixed) || fixed < 0 || fixed >= this.sequences)) {
-      throw invalidArgument(`sequence must be an integer in [0, ${this.sequences - 1}], got ${String(fixed)}`);
-    }
+    const { tokens: prompt, chat } = preparePrompt(this.model, input, options);
+    const count = sequencesNeeded(resolved.values); // one per returned sequence, or per beam
+    checkSequences(resolved.values, this.sequences);
+    const fixed = optionalInteger(options.sequence, 'sequence', 0, this.sequences - 1);
     if (prompt.length > this.sequenceContextSize) {
       throw new LlamaError('CONTEXT_OVERFLOW', `the prompt has ${prompt.length} tokens; a sequence of this context holds at most ${this.sequenceContextSize}`);
     }
-    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalidArgument('onProgress must be a function');
     const signal = options.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgument('signal must be an AbortSignal');
     const request = buildRequest(this.model, resolved, prompt, Array.from({ length: count }, (_, i) => i), 0, options);
-    const generation = new Generation(resolved, options.onProgress, request.queueCapacity);
+    const generation = new Generation<JsonOfConfig<C>>(resolved, options.onProgress, request.queueCapacity, (token) => tokenText(this.model, token));
+    generation.chatPrompt = chat;
 
     const onAbort = (): void => generation.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -303,12 +343,54 @@ export class Context {
    */
   async evaluate(tokens: Tokens, options: EvaluateOptions = {}): Promise<Float32Array> {
     const ids = toTokenArray(tokens);
-    const sequence = options.sequence ?? 0;
-    const logits = options.logits ?? 'last';
+    const { sequence: seq, logits: which, signal } = optionsObject(options, 'evaluate options', EVALUATE_KEYS);
+    const sequence = seq === undefined ? 0 : this.#sequenceId(seq);
+    const logits = which === undefined ? 'last' : choice(which, 'logits', ['last', 'all', 'none'] as const);
     return this.#enqueue(() => {
       this.#pool.invalidate(sequence);
-      return runAbortable(() => this.#native.evaluate(ids, sequence, logits), options.signal, 'evaluation');
+      return runAbortable(() => this.#native.evaluate(ids, sequence, logits), signal, 'evaluation');
     });
+  }
+
+  /**
+   * Embeddings of one text or a list of texts (or token id lists): the
+   * model's final hidden states pooled into one vector per input, by the
+   * GGUF's pooling type (mean for a model that declares none), L2-normalised
+   * unless `normalize: false`. Inputs are batched over the context's
+   * sequences, several per decode, off the JS thread. Like the other
+   * KV-cache operations it waits for running generations and empties every
+   * sequence's cache.
+   *
+   * Rejects with `UNSUPPORTED` on a reranker (use {@link Context.rank}) or an
+   * encoder-decoder model, `INVALID_ARGUMENT` for a pooling the GGUF does not
+   * declare, `CONTEXT_OVERFLOW` for an input longer than a sequence (or, for
+   * a model pooled by llama.cpp, than `ubatchSize`), `ABORTED`, `DISPOSED`.
+   */
+  async embed(input: EmbedInput, options: EmbedOptions = {}): Promise<EmbeddingResult> {
+    if (this.#native.isDisposed()) throw new LlamaError('DISPOSED', 'the context has been disposed');
+    const prepared = prepareEmbedding(this.model, input, options, this.pooling);
+    const out = await this.#enqueue(() => {
+      this.#pool.markEmpty(); // the worker empties the cache
+      return runAbortable(() => this.#native.embed(prepared.tokens, prepared.pooling, prepared.normalize), prepared.signal, 'embedding');
+    });
+    return embeddingResult(prepared, out.data, out.dimension);
+  }
+
+  /**
+   * Reranking with a reranker GGUF (`pooling_type` rank): the relevance of
+   * each document to `query`, one score per document in input order (sort
+   * them yourself). Pairs are formatted as llama.cpp's server does (the
+   * GGUF's `rerank` template, else `[BOS] query [EOS] [SEP] document [EOS]`).
+   * Rejects with `UNSUPPORTED` on a model that is not a reranker.
+   */
+  async rank(query: string, documents: readonly string[], options: RankOptions = {}): Promise<RankResult> {
+    if (this.#native.isDisposed()) throw new LlamaError('DISPOSED', 'the context has been disposed');
+    const prepared = prepareRank(this.model, query, documents, options, this.pooling);
+    const out = await this.#enqueue(() => {
+      this.#pool.markEmpty();
+      return runAbortable(() => this.#native.embed(prepared.tokens, 'rank', false), prepared.signal, 'reranking');
+    });
+    return rankResult(prepared, out.data, out.dimension);
   }
 
   /** Empties every sequence. */
@@ -321,6 +403,7 @@ export class Context {
 
   /** Empties one sequence. */
   async clearSequence(sequence: number): Promise<void> {
+    this.#sequenceId(sequence);
     return this.#enqueue(() => {
       this.#native.clearSequence(sequence);
       this.#pool.markEmpty(sequence);
@@ -332,6 +415,8 @@ export class Context {
    * is omitted), e.g. to roll back tokens before evaluating others.
    */
   async removeTokens(sequence: number, start: number, end?: number): Promise<void> {
+    this.#sequenceId(sequence);
+    integer(start, 'start', 0, MAX_POSITION);
     checkRange(start, end);
     return this.#enqueue(() => this.#changing(sequence, () => this.#native.removeTokens(sequence, start, end)));
   }
@@ -343,12 +428,16 @@ export class Context {
    * for many sequences.
    */
   async copySequence(source: number, destination: number, range: PositionRange = {}): Promise<void> {
+    this.#sequenceId(source, 'source');
+    this.#sequenceId(destination, 'destination');
+    range = optionsObject(range, 'range', RANGE_KEYS);
     checkRange(range.start, range.end);
     return this.#enqueue(() => this.#changing(destination, () => this.#native.copySequence(source, destination, range.start, range.end)));
   }
 
   /** Removes every sequence but `sequence`. */
   async keepSequence(sequence: number): Promise<void> {
+    this.#sequenceId(sequence);
     return this.#enqueue(() => this.#changing(undefined, () => this.#native.keepSequence(sequence)));
   }
 
@@ -357,24 +446,32 @@ export class Context {
    * to slide a window after removing old tokens. Positions pushed below 0 are removed.
    */
   async shiftPositions(sequence: number, delta: number, range: PositionRange = {}): Promise<void> {
+    this.#sequenceId(sequence);
+    integer(delta, 'delta', -MAX_POSITION, MAX_POSITION);
+    range = optionsObject(range, 'range', RANGE_KEYS);
     checkRange(range.start, range.end);
     return this.#enqueue(() => this.#changing(sequence, () => this.#native.shiftPositions(sequence, range.start, range.end, delta)));
   }
 
   /** The positions `sequence` holds, or `null` when it is empty. */
   async sequencePositions(sequence: number): Promise<SequencePositions | null> {
+    this.#sequenceId(sequence);
     return this.#enqueue(() => this.#native.sequencePositions(sequence));
   }
 
   /** The context's state (all sequences), or one sequence's, as a Buffer. */
   async saveState(options: { sequence?: number } = {}): Promise<Buffer> {
-    return this.#enqueue(async () => (await this.#native.saveState(options.sequence, undefined, undefined)) as Buffer);
+    const sequence = this.#optionalSequence(optionsObject(options, 'saveState options', ['sequence']).sequence);
+    return this.#enqueue(async () => (await this.#native.saveState(sequence, undefined, undefined)) as Buffer);
   }
 
   /** Writes the state (or one sequence's) to `path`, with optional `tokens` stored alongside. */
   async saveStateToFile(path: string, options: { sequence?: number; tokens?: Tokens } = {}): Promise<void> {
+    checkPath(path);
+    options = optionsObject(options, 'saveStateToFile options', ['sequence', 'tokens']);
+    const sequence = this.#optionalSequence(options.sequence);
     const tokens = options.tokens === undefined ? undefined : toTokenArray(options.tokens);
-    await this.#enqueue(() => this.#native.saveState(options.sequence, checkPath(path), tokens));
+    await this.#enqueue(() => this.#native.saveState(sequence, path, tokens));
   }
 
   /**
@@ -383,9 +480,10 @@ export class Context {
    * context or model; the target (whole context or sequence) is then empty.
    */
   async loadState(state: Buffer | Uint8Array, options: { sequence?: number } = {}): Promise<void> {
-    if (!(state instanceof Uint8Array)) throw invalidArgument('state must be a Buffer or Uint8Array');
+    if (!(state instanceof Uint8Array)) argumentError('state', 'be a Buffer or Uint8Array', state);
+    const sequence = this.#optionalSequence(optionsObject(options, 'loadState options', ['sequence']).sequence);
     const buffer = Buffer.isBuffer(state) ? state : Buffer.from(state.buffer, state.byteOffset, state.byteLength);
-    await this.#enqueue(() => this.#changing(options.sequence, () => this.#native.loadState(options.sequence, buffer)));
+    await this.#enqueue(() => this.#changing(sequence, () => this.#native.loadState(sequence, buffer)));
   }
 
   /**
@@ -395,10 +493,12 @@ export class Context {
    * cached prompt prefix instead of evaluating them again.
    */
   async loadStateFromFile(path: string, options: { sequence?: number } = {}): Promise<Int32Array> {
+    checkPath(path);
+    const target = this.#optionalSequence(optionsObject(options, 'loadStateFromFile options', ['sequence']).sequence);
     return this.#enqueue(async () => {
-      const tokens = (await this.#changing(options.sequence, () => this.#native.loadState(options.sequence, checkPath(path)))) as Int32Array;
+      const tokens = (await this.#changing(target, () => this.#native.loadState(target, path))) as Int32Array;
       // A whole-context state of a one-sequence context is that sequence's.
-      const sequence = options.sequence ?? (this.sequences === 1 ? 0 : undefined);
+      const sequence = target ?? (this.sequences === 1 ? 0 : undefined);
       if (sequence !== undefined && tokens.length > 0) {
         const held = this.#native.sequencePositions(sequence);
         if (held !== null && held.min === 0 && held.max === tokens.length - 1) this.#pool.remember(sequence, tokens);
@@ -460,6 +560,15 @@ export class Context {
     );
   }
 
+  /** A sequence id argument of this context. */
+  #sequenceId(value: unknown, name = 'sequence'): number {
+    return integer(value, name, 0, this.sequences - 1);
+  }
+
+  #optionalSequence(value: unknown): number | undefined {
+    return value === undefined ? undefined : this.#sequenceId(value);
+  }
+
   /** Runs `change`, then forgets what `sequence` (all when undefined) caches, for prefix reuse. */
   async #changing<T>(sequence: number | undefined, change: () => T | Promise<T>): Promise<T> {
     this.#pool.invalidate(sequence);
@@ -467,12 +576,31 @@ export class Context {
   }
 }
 
-function checkRange(start: number | undefined, end: number | undefined): void {
-  if (start !== undefined && (!Number.isInteger(start) || start < 0)) throw invalidArgument(`start must be a non-negative integer, got ${String(start)}`);
-  if (end !== undefined && (!Number.isInteger(end) || end < (start ?? 0))) throw invalidArgument(`end must be an integer >= start, got ${String(end)}`);
+/** Largest position (llama_pos is a 32-bit signed integer). */
+const MAX_POSITION = 0x7fffffff;
+const RANGE_KEYS: ReadonlyArray<keyof PositionRange> = ['start', 'end'];
+
+function checkRange(start: unknown, end: unknown): void {
+  if (start !== undefined) integer(start, 'start', 0, MAX_POSITION);
+  if (end !== undefined && (typeof end !== 'number' || !Number.isInteger(end) || end < ((start as number | undefined) ?? 0) || end > MAX_POSITION)) {
+    argumentError('end', 'be an integer >= start', end);
+  }
 }
 
-function checkPath(path: string): string {
-  if (typeof path !== 'string' || path.length === 0) throw invalidArgument('path must be a non-empty string');
+function checkPath(path: unknown): string {
+  if (typeof path !== 'string' || path.length === 0) argumentError('path', 'be a non-empty string', path);
   return path;
+}
+
+/** Checks {@link GenerateOptions}: an object of known keys, each of its type. */
+function checkGenerateOptions(options: GenerateOptions): GenerateOptions {
+  const o = optionsObject(options, 'generate options', GENERATE_KEYS);
+  optionalFunction(o.onProgress, 'onProgress');
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) argumentError('signal', 'be an AbortSignal', o.signal);
+  for (const key of ['includeStopString', 'addSpecial', 'parseSpecial', 'addGenerationPrompt', 'renderSpecialTokens'] as const) optionalBoolean(o[key], key);
+  optionalString(o.chatTemplate, 'chatTemplate', true);
+  optionalInteger(o.bufferSize, 'bufferSize', 1, MAX_POSITION);
+  const shift = o.contextShift;
+  if (shift !== undefined && typeof shift !== 'boolean') optionalInteger(optionsObject(shift, 'contextShift', ['keep']).keep, 'contextShift.keep', 0, MAX_POSITION);
+  return o;
 }

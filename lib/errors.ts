@@ -30,6 +30,12 @@ export const ErrorCodes = [
   'STATE_IO',
   /** The operation is valid but this model or configuration cannot do it. */
   'UNSUPPORTED',
+  /**
+   * A constrained output is not a complete value: reading `json` of a
+   * generation that stopped (max_new_tokens, a stop string, max_time, an
+   * abort) before its JSON value ended.
+   */
+  'INCOMPLETE_OUTPUT',
   /** Accepted but not implemented yet in this version. */
   'NOT_IMPLEMENTED',
   /** A bug: an unexpected native failure. Please report it. */

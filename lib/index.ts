@@ -29,7 +29,18 @@ export type {
   SequencePositions,
 } from './context';
 export type { Tokens } from './tokens';
+export type {
+  ContextPooling,
+  EmbedInput,
+  EmbedOptions,
+  EmbeddingPooling,
+  EmbeddingResult,
+  RankOptions,
+  RankResult,
+  RankedDocument,
+} from './embed/types';
 export { Generation } from './generation/generation';
+export type { ChatDocument, ChatPromptInfo, ChatRenderer, ChatTemplateOptions, ChatTool, ChatToolCall } from './chat/types';
 export type {
   ChatMessage,
   FinishReason,
@@ -43,6 +54,9 @@ export type {
   PromptProgress,
   TokenLogprob,
 } from './generation/types';
+export type { JsonOfConfig, JsonSchemaToType } from './generation/jsonResult';
+export { createServer, LlamaServer } from './server';
+export type { OpenAIErrorBody, ParsedToolCall, ServerAddress, ServerOptions, ServerStats, ToolCallFields } from './server';
 export { physicalCoreCount } from './system';
 export { LlamaError, ErrorCodes, isLlamaError } from './errors';
 export type { ErrorCode } from './errors';
@@ -83,8 +97,8 @@ export type {
   JsonSchema,
   ResponseFormat,
 } from './config';
-export { jsonSchemaToGbnf } from './grammar';
-export type { JsonSchemaToGbnfOptions } from './grammar';
+export { clearGrammarCache, grammarCacheStats, jsonSchemaToGbnf } from './grammar';
+export type { GrammarCacheEntry, JsonSchemaToGbnfOptions } from './grammar';
 export { createSampler, processLogits, sample, Sampler } from './sampling';
 export type { CreateSamplerOptions, OneShotOptions, LogitsHook, SampleOptions, ChainPlan, StageDescriptor } from './sampling';
 export { readGgufHeader } from './gguf/reader';

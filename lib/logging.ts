@@ -1,4 +1,5 @@
 /** Routing of llama.cpp's log output and the library's own warnings. Silent by default. */
+import { show } from './arguments';
 import { invalidArgument } from './errors';
 import { native } from './native';
 
@@ -41,7 +42,7 @@ export function logWarning(text: string): void {
  */
 export function setLogLevel(level: LogLevel): void {
   const index = LEVELS.indexOf(level);
-  if (index < 0) throw invalidArgument(`log level must be one of ${LEVELS.join(', ')}, got ${String(level)}`);
+  if (index < 0) throw invalidArgument(`log level must be one of ${LEVELS.join(', ')}, got ${show(level)}`);
   if (!loggerInstalled && level !== 'none') setLogger(stderrLogger);
   native().setLogLevel(index);
   jsLevel = index;
@@ -55,7 +56,7 @@ export function setLogLevel(level: LogLevel): void {
  * asynchronously on the JS thread; a throwing logger is ignored.
  */
 export function setLogger(logger: Logger | null): void {
-  if (logger !== null && typeof logger !== 'function') throw invalidArgument('logger must be a function or null');
+  if (logger !== null && typeof logger !== 'function') throw invalidArgument(`logger must be a function or null, got ${show(logger)}`);
   native().setLogCallback(logger as ((level: string, text: string) => void) | null);
   loggerInstalled = logger !== null;
   jsLogger = logger;

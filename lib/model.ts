@@ -1,18 +1,22 @@
 /** Loading a GGUF model and using its tokenizer. */
 import { runAbortable } from './abort';
-import { isResolvedConfig, type GenerationConfigInput, type ResolvedGenerationConfig } from './config';
+import { argumentError, nativeHandle, optionalBoolean, optionalFunction, optionsObject } from './arguments';
+import { isResolvedConfig, modelConfigLayer, resolveConfig, type GenerationConfigInput, type ResolvedGenerationConfig } from './config';
 import { Context, resolveContextOptions, type ContextOptions } from './context';
 import { applyChatTemplate } from './generation/prompt';
+import type { ChatTemplateOptions } from './chat/types';
 import type { ChatMessage, GenerateOptions, GenerationInput, GenerationResult } from './generation/types';
 import { LlamaError, invalidArgument, withCallSite } from './errors';
 import { readGgufHeader } from './gguf/reader';
-import { validateForLlama } from './gguf/validate';
+import { validateForLlama, validateLoaded } from './gguf/validate';
 import type { GgufHeader, GgufValue } from './gguf/types';
 import { stat } from 'node:fs/promises';
 import type { Device } from './devices';
 import { fitGpuLayers, selectDevices } from './gpuLayers';
 import { native, useNativeBinding, type NativeModel, type NativeModelInfo } from './native';
 import { toTokenArray, type Tokens } from './tokens';
+import { embeddingContextOptions } from './embed/contextOptions';
+import type { EmbedInput, EmbedOptions, EmbeddingResult, RankOptions, RankResult } from './embed/types';
 
 const nativeModels = new WeakMap<Model, NativeModel>();
 
@@ -112,6 +116,10 @@ export interface DetokenizeOptions {
   unparseSpecial?: boolean;
 }
 
+const LOAD_MODEL_KEYS: ReadonlyArray<keyof LoadModelOptions> = ['gpuLayers', 'devices', 'nativeBinding', 'useMmap', 'useMlock', 'vocabOnly', 'onProgress', 'signal'];
+const TOKENIZE_KEYS: ReadonlyArray<keyof TokenizeOptions> = ['addSpecial', 'parseSpecial'];
+const DETOKENIZE_KEYS: ReadonlyArray<keyof DetokenizeOptions> = ['removeSpecial', 'unparseSpecial'];
+
 /** `gpuLayers: 'auto'`: the layers that fit on the chosen (or all) GPUs; 0 without one. */
 async function autoGpuLayers(header: GgufHeader, path: string, chosen: Device[] | undefined): Promise<number> {
   const devices = chosen ?? selectDevices(native().listDevices(), undefined);
@@ -128,17 +136,20 @@ async function autoGpuLayers(header: GgufHeader, path: string, chosen: Device[] 
  * `INVALID_ARGUMENT` or `ABORTED`.
  */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
-  if (typeof path !== 'string' || path.length === 0) throw invalidArgument('path must be a non-empty string');
-  if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object');
-  const { onProgress, signal } = options;
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidArgument('onProgress must be a function');
-  const requested = options.gpuLayers ?? 'auto';
-  if (requested !== 'auto' && requested !== 'max' && (!Number.isInteger(requested) || (requested as number) < -1)) {
-    throw invalidArgument(`gpuLayers must be 'auto', 'max', -1 or a non-negative integer, got ${String(options.gpuLayers)}`);
+  if (typeof path !== 'string' || path.length === 0) argumentError('path', 'be a non-empty string', path);
+  options = optionsObject(options, 'loadModel options', LOAD_MODEL_KEYS);
+  const onProgress = optionalFunction<(progress: number) => void>(options.onProgress, 'onProgress');
+  const { signal } = options;
+  const requested = options.gpuLayers === undefined ? 'auto' : options.gpuLayers;
+  if (requested !== 'auto' && requested !== 'max' && (typeof requested !== 'number' || !Number.isInteger(requested) || requested < -1)) {
+    argumentError('gpuLayers', "be 'auto', 'max', -1 or a non-negative integer", options.gpuLayers);
   }
   if (options.devices !== undefined && (!Array.isArray(options.devices) || options.devices.some((d) => typeof d !== 'string'))) {
-    throw invalidArgument('devices must be an array of device names');
+    argumentError('devices', 'be an array of device names', options.devices);
   }
+  optionalBoolean(options.useMmap, 'useMmap');
+  optionalBoolean(options.useMlock, 'useMlock');
+  optionalBoolean(options.vocabOnly, 'vocabOnly');
   if (options.nativeBinding !== undefined) {
     if (typeof options.nativeBinding !== 'string' || options.nativeBinding === '') {
       throw invalidArgument('nativeBinding must be the path of a llama_generate.node file or of its directory');
@@ -163,6 +174,12 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
       signal,
       'model load',
     );
+    try {
+      validateLoaded(header, handle.info().ropeType, path);
+    } catch (err) {
+      handle.dispose();
+      throw err;
+    }
     return new Model(path, handle, header.metadata, options.vocabOnly === true);
   });
 }
@@ -226,6 +243,7 @@ export class Model {
    * @hidden
    */
   constructor(path: string, handle: NativeModel, metadata: Record<string, GgufValue>, vocabOnly: boolean) {
+    nativeHandle<NativeModel>(handle, ['info', 'tokenize', 'dispose', 'isDisposed'], 'models come from loadModel()');
     const info = handle.info();
     this.path = path;
     this.#native = handle;
@@ -257,13 +275,16 @@ export class Model {
 
   /** Turns text into token ids. */
   tokenize(text: string, options: TokenizeOptions = {}): Int32Array {
-    if (typeof text !== 'string') throw invalidArgument('text must be a string');
-    return this.#native.tokenize(text, options.addSpecial ?? true, options.parseSpecial ?? false);
+    if (typeof text !== 'string') argumentError('text', 'be a string', text);
+    const { addSpecial, parseSpecial } = optionsObject(options, 'tokenize options', TOKENIZE_KEYS);
+    return this.#native.tokenize(text, optionalBoolean(addSpecial, 'addSpecial') ?? true, optionalBoolean(parseSpecial, 'parseSpecial') ?? false);
   }
 
   /** Turns token ids back into text (invalid UTF-8 at the edges becomes U+FFFD). */
   detokenize(tokens: Tokens, options: DetokenizeOptions = {}): string {
-    return this.#native.detokenize(toTokenArray(tokens), options.removeSpecial ?? false, options.unparseSpecial ?? false);
+    const { removeSpecial, unparseSpecial } = optionsObject(options, 'detokenize options', DETOKENIZE_KEYS);
+    const ids = toTokenArray(tokens);
+    return this.#native.detokenize(ids, optionalBoolean(removeSpecial, 'removeSpecial') ?? false, optionalBoolean(unparseSpecial, 'unparseSpecial') ?? false);
   }
 
   /**
@@ -273,12 +294,13 @@ export class Model {
    * @param options.special - render special/control tokens as their text (default `false`)
    */
   tokenToPiece(token: number, options: { special?: boolean } = {}): Uint8Array {
-    return this.#native.tokenToPiece(token, options.special ?? false);
+    const { special } = optionsObject(options, 'tokenToPiece options', ['special']);
+    return this.#native.tokenToPiece(tokenArgument(token), optionalBoolean(special, 'special') ?? false);
   }
 
   /** Whether `token` ends generation (EOS, EOT and the like). */
   isEog(token: number): boolean {
-    return this.#native.isEog(token);
+    return this.#native.isEog(tokenArgument(token));
   }
 
   /**
@@ -286,7 +308,8 @@ export class Model {
    * Rejects with `INVALID_ARGUMENT`, `OUT_OF_MEMORY`, `UNSUPPORTED` (vocab-only model) or `DISPOSED`.
    */
   async createContext(options: ContextOptions = {}): Promise<Context> {
-    const resolved = resolveContextOptions(options, this.trainContextSize);
+    if (this.disposed) throw new LlamaError('DISPOSED', 'the model has been disposed');
+    const resolved = resolveContextOptions(options, this.trainContextSize, this.parameterCount);
     return withCallSite(async () => {
       const handle = await this.#native.createContext(resolved);
       if (this.disposed) {
@@ -310,24 +333,65 @@ export class Model {
     config: GenerationConfigInput | ResolvedGenerationConfig = {},
     options: GenerateOptions & { context?: ContextOptions } = {},
   ): Promise<GenerationResult> {
-    const { context: contextOptions, ...generateOptions } = options;
-    const n = isResolvedConfig(config) ? config.values.num_return_sequences : (config.num_return_sequences ?? config.n ?? 1);
-    const context = await this.createContext({ sequences: Math.max(1, Number(n) || 1), ...contextOptions });
+    const { context: contextOptions, ...generateOptions } = optionsObject(options, 'generateText options');
+    // the config is resolved here (it is validated once, and decides the number of sequences)
+    const resolved = isResolvedConfig(config) ? config : resolveConfig(modelConfigLayer(this.samplingMetadata), config);
+    const n = resolved.values.num_return_sequences;
+    const context = await this.createContext({ sequences: n, ...optionsObject(contextOptions, 'context') });
     try {
-      return await context.generate(input, config, generateOptions).result;
+      return await context.generate(input, resolved, generateOptions).result;
     } finally {
       context.dispose();
     }
   }
 
   /**
-   * Renders chat messages with the model's chat template (or
-   * `options.chatTemplate`), as {@link Context.generate} does for chat input.
-   * Throws `INVALID_ARGUMENT` when there is no template, `UNSUPPORTED` when
-   * llama.cpp's built-in template support does not recognise it.
+   * One-shot embeddings: creates a context sized for the inputs
+   * (`options.context` overrides it), runs {@link Context.embed}, disposes the
+   * context. For many calls, create a context once and use
+   * {@link Context.embed}.
    */
-  applyChatTemplate(messages: readonly ChatMessage[], options: { chatTemplate?: string; addGenerationPrompt?: boolean } = {}): string {
-    if (!Array.isArray(messages)) throw invalidArgument('messages must be an array');
+  async embed(input: EmbedInput, options: EmbedOptions & { context?: ContextOptions } = {}): Promise<EmbeddingResult> {
+    const { context: contextOptions, ...embedOptions } = optionsObject(options, 'embed options');
+    const count = typeof input === 'string' ? 1 : Array.isArray(input) ? input.length : 1;
+    const context = await this.createContext(embeddingContextOptions(this, count, optionsObject(contextOptions, 'context')));
+    try {
+      return await context.embed(input, embedOptions);
+    } finally {
+      context.dispose();
+    }
+  }
+
+  /**
+   * One-shot reranking with a reranker GGUF: creates a context, runs
+   * {@link Context.rank}, disposes the context.
+   */
+  async rank(query: string, documents: readonly string[], options: RankOptions & { context?: ContextOptions } = {}): Promise<RankResult> {
+    const { context: contextOptions, ...rankOptions } = optionsObject(options, 'rank options');
+    const count = Array.isArray(documents) ? documents.length : 1;
+    const context = await this.createContext(embeddingContextOptions(this, count, optionsObject(contextOptions, 'context')));
+    try {
+      return await context.rank(query, documents, rankOptions);
+    } finally {
+      context.dispose();
+    }
+  }
+
+  /**
+   * Renders chat messages into prompt text, as {@link Context.generate} does
+   * for chat input: by default the model's Jinja chat template
+   * (`tokenizer.chat_template`, or its `tool_use` template when `tools` are
+   * given) rendered exactly as transformers' `apply_chat_template(...,
+   * tokenize=False)` renders it; see {@link ChatTemplateOptions} for
+   * choosing a template, tools, documents, extra template variables, and
+   * llama.cpp's built-in renderer. `addGenerationPrompt` defaults to `true`.
+   *
+   * Throws `INVALID_ARGUMENT` when there is no template, when the template
+   * does not parse, or when it fails (a template's own `raise_exception`
+   * keeps its message); `UNSUPPORTED` when the `'llama.cpp'` renderer does
+   * not recognise the template.
+   */
+  applyChatTemplate(messages: readonly ChatMessage[], options: ChatTemplateOptions = {}): string {
     return applyChatTemplate(this, messages, options);
   }
 
@@ -361,6 +425,12 @@ export class Model {
   [Symbol.asyncDispose](): Promise<void> {
     return this.disposeAsync();
   }
+}
+
+/** A token id argument: an integer (the native layer checks it against the vocabulary). */
+function tokenArgument(token: unknown): number {
+  if (typeof token !== 'number' || !Number.isInteger(token)) argumentError('token', 'be a token id (an integer)', token);
+  return token;
 }
 
 function parseSamplingMetadata(raw: Record<string, string>): ModelSamplingMetadata {

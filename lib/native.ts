@@ -40,6 +40,8 @@ export interface NativeModelInfo {
   hasEncoder: boolean;
   hasDecoder: boolean;
   isRecurrent: boolean;
+  /** `llama_model_rope_type()`: -1 none, 0 norm, 2 neox, 8 mrope, 24 vision, 40 imrope. */
+  ropeType: number;
   addBos: boolean;
   addEos: boolean;
   chatTemplate: string | null;
@@ -72,6 +74,14 @@ export interface NativeContextInfo {
   unifiedKvCache: boolean;
   threads: number;
   threadsBatch: number;
+  /** llama.cpp's pooling of the context: the GGUF's, 'none' when it declares none. */
+  pooling: 'none' | 'mean' | 'cls' | 'last' | 'rank';
+}
+
+/** What embed() resolves with: the vectors one after the other. */
+export interface NativeEmbedding {
+  data: Float32Array;
+  dimension: number;
 }
 
 /** llama.cpp's performance counters of a context (`llama_perf_context`). */
@@ -113,6 +123,7 @@ export interface NativeContext {
   loadState(sequence: number | undefined, source: string | Buffer): Promise<Int32Array | undefined>;
   stats(): NativeContextStats;
   generate(request: NativeGenerateRequest, onReadable: () => void): NativeGeneration;
+  embed(inputs: Int32Array[], pooling: 'mean' | 'cls' | 'last' | 'rank', normalize: boolean): NativeAbortable<NativeEmbedding>;
   dispose(): void;
   isDisposed(): boolean;
 }
@@ -183,6 +194,21 @@ export interface NativeGenerateRequest {
   contextShiftKeep: number;
   queueCapacity: number;
   special: boolean;
+  /** Beam search (num_beams > 1): `outputs` are then its lanes, one per beam. */
+  beam?: NativeBeamRequest;
+}
+
+/** What a beam search runs with (native/generation/beam/BeamConfig.h). */
+export interface NativeBeamRequest {
+  numBeams: number;
+  groups: number;
+  numReturnSequences: number;
+  lengthPenalty: number;
+  earlyStopping: 'true' | 'false' | 'never';
+  doSample: boolean;
+  seed: number;
+  /** force_words_ids: phrases (token ids) and disjunctions (lists of token ids). */
+  constraints?: ReadonlyArray<readonly number[] | ReadonlyArray<readonly number[]>>;
 }
 
 export interface NativeTokenLogprob {
@@ -206,6 +232,8 @@ export interface NativeOutputEnd {
   stopString?: string;
   /** Tokens (prompt + generated) the sequence now holds from position 0, or -1 when unknown. */
   cachedTokens: number;
+  /** Beam search: transformers' sequences_scores entry. */
+  score?: number;
 }
 
 export interface NativeDelivery {
@@ -233,6 +261,23 @@ export interface NativeSampler {
   dispose(): void;
 }
 
+/** One compiled grammar in the grammar engine's cache. */
+export interface NativeGrammarCacheEntry {
+  vocabSize: number;
+  root: string;
+  textBytes: number;
+  uses: number;
+  compileMs: number;
+  trieMs: number;
+  positions: number;
+  eager: number;
+  lazy: number;
+  visits: number;
+  dependentNodes: number;
+  fallback: number;
+  bytes: number;
+}
+
 export interface NativeAddon {
   setErrorClass(errorClass: typeof LlamaError): void;
   setLogLevel(level: number): void;
@@ -248,6 +293,10 @@ export interface NativeAddon {
   benchmarkSampler(plan: object, model: object | null, logits: Float32Array, tokens: number, resetEvery: number): number;
   /** ns per token of llama.cpp's own chain for an equivalent spec (bench/sampler.ts). */
   benchmarkLlamaChain(spec: object, model: object | null, logits: Float32Array, tokens: number, resetEvery: number): number;
+  /** The grammar engine's compiled grammars (native/grammar/GrammarCache). */
+  grammarCacheStats(): NativeGrammarCacheEntry[];
+  /** Empties the grammar engine's caches (grammars in use keep theirs). */
+  grammarCacheClear(): void;
   applyChatTemplate(template: string, messages: ReadonlyArray<{ role: string; content: string }>, addGenerationPrompt: boolean): string;
   NativeSampler: new (plan: object, model: object | null, inputIds: Int32Array, promptLength: number) => NativeSampler;
 }

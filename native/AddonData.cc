@@ -8,6 +8,7 @@
 #include "Devices.h"
 #include "Errors.h"
 #include "Generation.h"
+#include "GrammarStats.h"
 #include "LiveCounts.h"
 #include "Model.h"
 #include "ModelLoadWorker.h"
@@ -40,6 +41,8 @@ AddonData::AddonData(Napi::Env env, Napi::Object exports) {
                            InstanceValue("NativeSampler", Sampler::Init(env)),
                            InstanceValue("benchmarkSampler", Napi::Function::New<BenchmarkSampler>(env)),
                            InstanceValue("benchmarkLlamaChain", Napi::Function::New<BenchmarkLlamaChain>(env)),
+                           InstanceValue("grammarCacheStats", Napi::Function::New<GrammarCacheStats>(env)),
+                           InstanceValue("grammarCacheClear", Napi::Function::New<GrammarCacheClear>(env)),
                        });
 }
 

@@ -2,6 +2,7 @@
 
 #include "Args.h"
 #include "ContextWorkers.h"
+#include "EmbedWorker.h"
 #include "Generation.h"
 #include "KvCache.h"
 #include "StateIO.h"
@@ -14,6 +15,7 @@ Napi::Function Context::Init(Napi::Env env) {
                          InstanceMethod<&Context::Info>("info"),
                          InstanceMethod<&Context::Evaluate>("evaluate"),
                          InstanceMethod<&Context::Generate>("generate"),
+                         InstanceMethod<&Context::Embed>("embed"),
                          InstanceMethod<&Context::ClearAll>("clearAll"),
                          InstanceMethod<&Context::ClearSequence>("clearSequence"),
                          InstanceMethod<&Context::RemoveTokens>("removeTokens"),
@@ -68,6 +70,7 @@ Napi::Value Context::Info(const Napi::CallbackInfo& info) {
   out.Set("unifiedKvCache", s.kvUnified);
   out.Set("threads", llama_n_threads(s.ctx.get()));
   out.Set("threadsBatch", llama_n_threads_batch(s.ctx.get()));
+  out.Set("pooling", EmbedWorker::NativePoolingName(s.ctx.get()));
   return out;
 }
 
@@ -97,6 +100,12 @@ Napi::Value Context::Evaluate(const Napi::CallbackInfo& info) {
     worker->Queue();
     return out;
   });
+}
+
+// embed(inputs, pooling, normalize) -> { promise, abort } (see native/EmbedWorker.cc)
+Napi::Value Context::Embed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guard(env, [&]() -> Napi::Value { return EmbedWorker::Start(info, State(env)); });
 }
 
 // generate(request, onReadable) -> NativeGeneration (see native/Generation.cc)

@@ -19,6 +19,7 @@ class Context : public Napi::ObjectWrap<Context> {
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value Generate(const Napi::CallbackInfo& info);
+  Napi::Value Embed(const Napi::CallbackInfo& info);
   Napi::Value ClearAll(const Napi::CallbackInfo& info);
   Napi::Value ClearSequence(const Napi::CallbackInfo& info);
   Napi::Value RemoveTokens(const Napi::CallbackInfo& info);

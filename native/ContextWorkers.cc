@@ -2,6 +2,7 @@
 
 #include "AddonData.h"
 #include "Args.h"
+#include "AssertGuard.h"
 #include "Backend.h"
 
 #include <algorithm>
@@ -93,7 +94,11 @@ void CreateContextWorker::Run() {
   auto state = std::make_shared<ContextState>();
   p.abort_callback_data = state.get();
   backend::CaptureErrors capture;
-  llama_context* ctx = llama_init_from_model(model_.get(), p);
+  llama_context* ctx;
+  {
+    AssertGuard guard;  // graph-building asserts of a malformed model fail the creation, not the process
+    ctx = llama_init_from_model(model_.get(), p);
+  }
   if (ctx == nullptr) {
     std::string why = capture.text();
     bool oom = why.find("alloc") != std::string::npos || why.find("memory") != std::string::npos;

@@ -2,8 +2,10 @@
 
 #include "AddonData.h"
 #include "Args.h"
+#include "generation/beam/BeamConstraints.h"
 #include "sampling/StageFactory.h"
 
+#include <cmath>
 #include <set>
 
 namespace lg {
@@ -25,6 +27,62 @@ std::vector<std::string> Strings(Napi::Value value, const char* name) {
     if (out.back().empty()) throw LlamaException(code::kInvalidArgument, std::string(name) + " must not contain an empty string");
   }
   return out;
+}
+
+// force_words_ids: each entry a phrase (token ids) or a disjunction (lists of token ids).
+std::vector<generation::beam::ConstraintSpec> Constraints(Napi::Value value, int32_t nVocab) {
+  std::vector<generation::beam::ConstraintSpec> out;
+  if (value.IsUndefined() || value.IsNull()) return out;
+  if (!value.IsArray()) throw LlamaException(code::kInvalidArgument, "beam.constraints must be an array");
+  Napi::Array list = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value entry = list.Get(i);
+    if (!entry.IsArray() || entry.As<Napi::Array>().Length() == 0) {
+      throw LlamaException(code::kInvalidArgument, "force_words_ids entries must be non-empty lists");
+    }
+    Napi::Array words = entry.As<Napi::Array>();
+    generation::beam::ConstraintSpec spec;
+    spec.disjunctive = words.Get(0u).IsArray();
+    if (spec.disjunctive) {
+      for (uint32_t w = 0; w < words.Length(); w++) spec.words.push_back(args::Tokens(words.Get(w), "force_words_ids", nVocab));
+    } else {
+      spec.words.push_back(args::Tokens(words, "force_words_ids", nVocab));
+    }
+    out.push_back(std::move(spec));
+  }
+  generation::beam::MakeConstraints(out);  // throws on an empty word, or a word that is a prefix of another
+  return out;
+}
+
+generation::beam::BeamConfig ParseBeam(Napi::Object o, const Request& r, const ContextState& state) {
+  using generation::beam::EarlyStopping;
+  generation::beam::BeamConfig c;
+  const auto lanes = static_cast<int64_t>(r.outputs.size());
+  c.numBeams = static_cast<int32_t>(args::Integer(o.Get("numBeams"), "numBeams", 2, lanes));
+  if (c.numBeams != lanes) throw LlamaException(code::kInvalidArgument, "a beam search needs one output (sequence) per beam");
+  if (static_cast<uint32_t>(c.numBeams) > state.nBatch) {
+    throw LlamaException(code::kInvalidArgument, "num_beams (" + std::to_string(c.numBeams) + ") must not exceed the context's batchSize (" +
+                                                     std::to_string(state.nBatch) + "): every beam is decoded in one batch");
+  }
+  c.groups = static_cast<int32_t>(args::OptionalInteger(o, "groups", 1, 1, c.numBeams));
+  if (c.numBeams % c.groups != 0) throw LlamaException(code::kInvalidArgument, "num_beam_groups must divide num_beams");
+  c.numReturn = static_cast<int32_t>(args::OptionalInteger(o, "numReturnSequences", 1, 1, c.numBeams));
+  Napi::Value penalty = o.Get("lengthPenalty");
+  if (!penalty.IsUndefined()) {
+    if (!penalty.IsNumber() || !std::isfinite(penalty.As<Napi::Number>().DoubleValue())) {
+      throw LlamaException(code::kInvalidArgument, "lengthPenalty must be a finite number");
+    }
+    c.lengthPenalty = penalty.As<Napi::Number>().DoubleValue();
+  }
+  const std::string early = args::OptionalEnum(o, "earlyStopping", "false", {"true", "false", "never"});
+  c.earlyStopping = early == "true" ? EarlyStopping::kTrue : early == "never" ? EarlyStopping::kNever : EarlyStopping::kFalse;
+  c.doSample = args::OptionalBool(o, "doSample", false);
+  c.seed = static_cast<uint64_t>(args::OptionalInteger(o, "seed", 0, 0, 4294967295LL));
+  c.constraints = Constraints(o.Get("constraints"), state.nVocab);
+  if (!c.constraints.empty() && (c.groups > 1 || c.doSample)) {
+    throw LlamaException(code::kInvalidArgument, "constrained beam search (force_words_ids) works without groups and without sampling");
+  }
+  return c;
 }
 
 Request ParseRequest(Napi::Object o, const ContextState& state, const llama_vocab* vocab) {
@@ -74,6 +132,8 @@ Request ParseRequest(Napi::Object o, const ContextState& state, const llama_voca
   r.contextShiftKeep = static_cast<int32_t>(args::OptionalInteger(o, "contextShiftKeep", -1, -1, kMaxTokens));
   r.queueCapacity = static_cast<size_t>(args::OptionalInteger(o, "queueCapacity", 64, 1, kMaxTokens));
   r.special = args::OptionalBool(o, "special", false);
+  Napi::Value beam = o.Get("beam");
+  if (!beam.IsUndefined() && !beam.IsNull()) r.beam = ParseBeam(args::OptionalObject(beam, "beam"), r, state);
   return r;
 }
 
@@ -131,6 +191,7 @@ Napi::Object ToJs(Napi::Env env, const Delivery& d) {
     end.Set("finishReason", d.ends[i].finishReason);
     if (!d.ends[i].stopString.empty()) end.Set("stopString", d.ends[i].stopString);
     end.Set("cachedTokens", d.ends[i].cachedTokens);
+    if (d.ends[i].score) end.Set("score", *d.ends[i].score);
     ends.Set(i, end);
   }
   out.Set("ends", ends);

@@ -93,6 +93,7 @@ Napi::Value Model::Info(const Napi::CallbackInfo& info) {
   out.Set("hasEncoder", llama_model_has_encoder(model));
   out.Set("hasDecoder", llama_model_has_decoder(model));
   out.Set("isRecurrent", llama_model_is_recurrent(model));
+  out.Set("ropeType", static_cast<int32_t>(llama_model_rope_type(model)));
   out.Set("addBos", llama_vocab_get_add_bos(vocab));
   out.Set("addEos", llama_vocab_get_add_eos(vocab));
   std::vector<int32_t> eog;

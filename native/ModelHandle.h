@@ -12,11 +12,17 @@
 
 namespace lg {
 
+namespace grammar {
+// grammar/GrammarCache.h: drops the grammar engine's caches of a vocabulary.
+void ForgetVocabulary(const llama_vocab* vocab);
+}  // namespace grammar
+
 using ModelHandle = std::shared_ptr<llama_model>;
 
 inline ModelHandle AdoptModel(llama_model* model) {
   live::models++;
   return ModelHandle(model, [](llama_model* m) {
+    grammar::ForgetVocabulary(llama_model_get_vocab(m));  // before the address can be reused
     llama_model_free(m);
     live::models--;
     ReleaseFreedMemory();

@@ -2,6 +2,7 @@
 #include "SafeCall.h"
 
 #include "AddonData.h"
+#include "AssertGuard.h"
 #include "Backend.h"
 
 #include <ggml-backend.h>
@@ -50,7 +51,11 @@ void ModelLoadWorker::Execute(const ExecutionProgress& progress) {
     params.progress_callback_user_data = this;
 
     backend::CaptureErrors capture;
-    llama_model* model = llama_model_load_from_file(options_.path.c_str(), params);
+    llama_model* model;
+    {
+      AssertGuard guard;  // a file that fails one of llama.cpp's load-time asserts is INVALID_MODEL
+      model = llama_model_load_from_file(options_.path.c_str(), params);
+    }
     if (model == nullptr) {
       if (abort_->load()) throw LlamaException(code::kAborted, "model load aborted");
       std::string why = capture.text();

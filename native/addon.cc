@@ -1,5 +1,7 @@
 // Module entry point: one AddonData per environment (context-aware addon).
 #include "AddonData.h"
+#include "AssertGuard.h"
+#include "ModulePin.h"
 
 namespace {
 
@@ -8,6 +10,8 @@ namespace {
 // terminated while it loads the addon. Here nothing escapes: the load fails
 // with a JS error when JS can still run, quietly when it cannot.
 napi_value Init(napi_env env, napi_value exports) {
+  lg::PinModule();
+  lg::AssertGuard::Install();
   try {
     return lg::AddonData::Init(Napi::Env(env), Napi::Object(env, exports));
   } catch (const Napi::Error& error) {

@@ -15,6 +15,10 @@
  * A second run is quick: CMake is configured again only when the settings
  * changed, and the build itself is incremental.
  *
+ * `--server` also builds `llama-server` (without its web UI, which would be
+ * downloaded or built with npm), for bench/serve-load.ts:
+ *   npm run bench:llama-server     # or: node scripts/build-llama-bench.js --server
+ *
  * Environment: LLAMA_GENERATE_NATIVE=1 tunes for this CPU (-march=native),
  * like `npm run build:native`; JOBS=N overrides the parallel job count (2).
  * Extra arguments are passed to the CMake configure step, e.g.
@@ -73,7 +77,7 @@ function run(cmd, args) {
 }
 
 /** The configure arguments: the same llama/ggml settings as the addon's CMakeLists.txt, plus tools. */
-function configureArgs(srcDir, extra) {
+function configureArgs(srcDir, extra, server) {
   const native = process.env.LLAMA_GENERATE_NATIVE === '1' ? 'ON' : 'OFF';
   const args = [
     '-S', srcDir,
@@ -93,7 +97,9 @@ function configureArgs(srcDir, extra) {
     '-DLLAMA_BUILD_TOOLS=ON',
     '-DLLAMA_BUILD_TESTS=OFF',
     '-DLLAMA_BUILD_EXAMPLES=OFF',
-    '-DLLAMA_BUILD_SERVER=OFF',
+    // llama-server (--server) without the web UI: no npm build, no download of prebuilt assets
+    `-DLLAMA_BUILD_SERVER=${server ? 'ON' : 'OFF'}`,
+    ...(server ? ['-DLLAMA_USE_PREBUILT_UI=OFF'] : []),
     '-DLLAMA_BUILD_APP=OFF',
     '-DLLAMA_BUILD_UI=OFF',
     '-DGGML_BUILD_TESTS=OFF',
@@ -143,24 +149,32 @@ function install(tool) {
   console.log(`${tool}: ${path.relative(process.cwd(), built) || built}`);
 }
 
-function main(extra) {
+function main(argv) {
+  const server = argv.includes('--server');
+  const extra = argv.filter((a) => a !== '--server');
+  const tools = server ? [...TOOLS, 'llama-server'] : TOOLS;
   const srcDir = llamaCppDir();
   if (!which('cmake')) {
     console.error('build-llama-bench: cmake not found on PATH (CMake >= 3.19 is needed, as for the addon).');
     process.exit(1);
   }
   fs.mkdirSync(buildDir, { recursive: true });
-  const args = configureArgs(srcDir, extra);
+  const args = configureArgs(srcDir, extra, server);
   if (needsConfigure(args)) {
     run('cmake', args);
     fs.writeFileSync(stampFile, JSON.stringify({ args }, null, 2) + '\n');
   }
   const jobs = process.env.JOBS || '2';
-  const targets = TOOLS.flatMap((tool) => ['--target', tool]);
+  const targets = tools.flatMap((tool) => ['--target', tool]);
   run('cmake', ['--build', buildDir, '--config', 'Release', ...targets, '-j', jobs]);
-  for (const tool of TOOLS) install(tool);
+  for (const tool of tools) install(tool);
 }
 
 if (require.main === module) main(process.argv.slice(2));
 
-module.exports = { binaryPath: path.join(binDir, exeName('llama-bench')), batchedBinaryPath: path.join(binDir, exeName('llama-batched-bench')), buildDir };
+module.exports = {
+  binaryPath: path.join(binDir, exeName('llama-bench')),
+  batchedBinaryPath: path.join(binDir, exeName('llama-batched-bench')),
+  serverBinaryPath: path.join(binDir, exeName('llama-server')),
+  buildDir,
+};

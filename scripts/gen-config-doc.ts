@@ -123,6 +123,7 @@ export const NAMES: { readonly [K in CanonicalField]: Names } = {
   diversity_penalty: { transformers: same },
   length_penalty: { transformers: same },
   early_stopping: { transformers: same },
+  force_words_ids: { transformers: same, unset: 'none' },
   prompt_lookup_num_tokens: { transformers: same, unset: 'none' },
   max_matching_ngram_size: { transformers: same, unset: 'none' },
   num_assistant_tokens: { transformers: same },

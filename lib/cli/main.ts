@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `llama-generate` command: run, info, bench, tokenize. Errors print one
+ * The `llama-generate` command: run, info, bench, tokenize, serve. Errors print one
  * line on stderr naming the problem (the stack with --verbose); usage
  * errors exit with 2, other failures with 1, a generation stopped by Ctrl-C
  * with 130.
@@ -13,6 +13,7 @@ import { setLogLevel } from '../logging';
 import { bench } from './commands/bench';
 import { info } from './commands/info';
 import { run } from './commands/run';
+import { serve } from './commands/serve';
 import { tokenize } from './commands/tokenize';
 import { processIo, type CommandIo } from './io';
 import { USAGE_EXIT_CODE, UsageError } from './usageError';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   info: { run: info, summary: 'what a model is: architecture, size, vocabulary, chat template...' },
   bench: { run: bench, summary: 'prompt and generation speed, like llama-bench' },
   tokenize: { run: tokenize, summary: "a text's tokens" },
+  serve: { run: serve, summary: 'an OpenAI-compatible HTTP server (chat, completions, embeddings)' },
 };
 
 function version(): string {

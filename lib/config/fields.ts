@@ -45,6 +45,12 @@ export type SequenceBias = readonly SequenceBiasEntry[] | Readonly<Record<string
  */
 export type LogitBias = Readonly<Record<string, number | false>>;
 
+/**
+ * One `force_words_ids` entry: a phrase (token ids the output must contain,
+ * consecutively) or a list of phrases of which one must appear.
+ */
+export type ForceWordsEntry = readonly number[] | readonly (readonly number[])[];
+
 /** A JSON Schema constraining the output (converted to a GBNF grammar). */
 export type JsonSchema = Readonly<Record<string, unknown>> | boolean;
 
@@ -92,17 +98,22 @@ export interface GenerationConfig {
   // ---- Strategy ----
   /** Sample from the processed distribution; `false` takes the most likely token (greedy). Default `false`. */
   do_sample?: boolean;
-  /** Beam search width; only `1` (no beam search) is implemented. Default `1`. */
+  /** Beam search width: `> 1` runs transformers' beam search on that many sequences of the context. Default `1`. */
   num_beams?: number;
-  /** Diverse beam search groups (not implemented). Default `1`. */
+  /** Group (diverse) beam search: the beams split into this many groups (must divide `num_beams`). Default `1`. */
   num_beam_groups?: number;
-  /** Diverse beam search penalty (not implemented). Default `0`. */
+  /** Group beam search: subtracted from a token's score per beam of an earlier group that chose it in the step. Default `0`. */
   diversity_penalty?: number;
-  /** Beam search length penalty exponent (beam search only). Default `1`. */
+  /** Beam search: a hypothesis scores sum of log-probs / length ** length_penalty (> 0 favours longer ones). Default `1`. */
   length_penalty?: number;
-  /** Beam search stopping rule (beam search only). Default `false`. */
+  /** Beam search: `true` stops at `num_beams` finished hypotheses, `false` by a heuristic, `'never'` when none can improve. Default `false`. */
   early_stopping?: boolean | 'never';
-  /** Number of independent sequences to return; needs sampling. Default `1`. */
+  /**
+   * Constrained beam search: phrases the output must contain (see
+   * {@link ForceWordsEntry}); needs `num_beams` > 1. Default unset.
+   */
+  force_words_ids?: readonly ForceWordsEntry[];
+  /** Number of sequences to return: independent ones with sampling, the best hypotheses with beam search. Default `1`. */
   num_return_sequences?: number;
 
   // ---- transformers' warpers (only with do_sample) ----

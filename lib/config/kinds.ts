@@ -32,6 +32,7 @@ export const VALUE_KINDS: { readonly [K in CanonicalField]: ValueKind } = Object
   diversity_penalty: 'number',
   length_penalty: 'number',
   early_stopping: 'choice',
+  force_words_ids: 'json',
   num_return_sequences: 'integer',
   temperature: 'number',
   top_k: 'integer',

@@ -39,6 +39,7 @@ export interface FieldInfo {
 
 const HF = 'native/sampling/hf: ';
 const LOOP = 'generation loop';
+const BEAM = 'native/generation/beam';
 
 function hf(cls: string, note: string): FieldInfo {
   return { stage: '2. processors', implementation: HF + cls, semantics: 'transformers', note };
@@ -58,6 +59,9 @@ function stop(note: string): FieldInfo {
 function output(semantics: Semantics, note: string): FieldInfo {
   return { stage: 'output', implementation: LOOP, semantics, note };
 }
+function beam(note: string): FieldInfo {
+  return { stage: '7. draw', implementation: BEAM, semantics: 'transformers', note };
+}
 function unimplemented(note: string): FieldInfo {
   return { stage: 'none', implementation: 'none', semantics: 'not implemented', note };
 }
@@ -74,6 +78,10 @@ const ADAPTIVE = 'llama_sampler_init_adaptive_p';
 export const FIELD_INFO: { readonly [K in CanonicalField]: FieldInfo } = {
   logit_bias: { stage: '1. logit bias', implementation: 'llama_sampler_init_logit_bias', semantics: 'llama.cpp', note: 'adds a bias to token logits (OpenAI / llama.cpp logit_bias)' },
   sequence_bias: hf('SequenceBiasLogitsProcessor', 'biases the last token of each sequence whose prefix ends the input'),
+  diversity_penalty: {
+    stage: '2. processors', implementation: `${HF}HammingDiversityLogitsProcessor`, semantics: 'transformers',
+    note: 'group beam search: subtracted per beam of an earlier group that chose the token in this step',
+  },
   repetition_penalty: hf('RepetitionPenaltyLogitsProcessor', 'penalises every distinct token of the whole sequence, prompt included'),
   no_repeat_ngram_size: hf('NoRepeatNGramLogitsProcessor', 'bans tokens that would repeat an n-gram'),
   bad_words_ids: hf('NoBadWordsLogitsProcessor', 'bans the last token of each bad word whose prefix ends the input'),
@@ -132,7 +140,7 @@ export const FIELD_INFO: { readonly [K in CanonicalField]: FieldInfo } = {
   stop_strings: stop('stops when the output contains one of these strings'),
   eos_token_id: stop("stops at these tokens (default: the model's end-of-generation tokens); also the tokens the min-length processors ban"),
   ignore_eos: { stage: '1. logit bias', implementation: 'llama_sampler_init_logit_bias (-inf on the EOS tokens)', semantics: 'llama.cpp', note: 'bans the end-of-generation tokens, so generation never stops at them' },
-  num_return_sequences: output('transformers', 'independent sequences returned'),
+  num_return_sequences: output('transformers', 'sequences returned: independent ones when sampling, the best hypotheses with beam search'),
   use_cache: output('transformers', 'false: the whole sequence is evaluated again at every step (slow; for checking)'),
   logprobs: output('llama-generate', 'per-token log-probabilities of the chosen tokens under the model (OpenAI)'),
   top_logprobs: output('llama-generate', 'also the n most likely tokens of each step with their log-probabilities (OpenAI)'),
@@ -141,11 +149,11 @@ export const FIELD_INFO: { readonly [K in CanonicalField]: FieldInfo } = {
   return_dict_in_generate: output('transformers', 'returns a result object with the optional outputs'),
   pad_token_id: output('llama-generate', 'informational: one sequence per context, no padding'),
   bos_token_id: output('llama-generate', 'informational: the tokenizer adds BOS'),
-  num_beams: unimplemented('beam search'),
-  num_beam_groups: unimplemented('diverse beam search'),
-  diversity_penalty: unimplemented('diverse beam search'),
-  length_penalty: unimplemented('beam search only'),
-  early_stopping: unimplemented('beam search only'),
+  num_beams: beam('beam search: keeps the num_beams best sequences by summed log-probability at every step (> 1)'),
+  num_beam_groups: beam('group (diverse) beam search: the beams split into groups that avoid each other\'s tokens'),
+  length_penalty: beam('beam search: a hypothesis scores sum of log-probs / length ** length_penalty'),
+  early_stopping: beam('beam search: true stops at num_beams finished hypotheses, false by a heuristic, "never" when none can improve'),
+  force_words_ids: beam('constrained beam search: phrases (or alternatives) the output must contain'),
   prompt_lookup_num_tokens: unimplemented('prompt lookup decoding'),
   max_matching_ngram_size: unimplemented('prompt lookup decoding'),
   num_assistant_tokens: unimplemented('assisted decoding'),
@@ -179,7 +187,6 @@ export const HF_UNSUPPORTED: Readonly<Record<string, string>> = {
   encoder_repetition_penalty: 'encoder-decoder models',
   encoder_no_repeat_ngram_size: 'encoder-decoder models',
   decoder_start_token_id: 'encoder-decoder models',
-  force_words_ids: 'constrained beam search',
   constraints: 'constrained beam search',
   forced_decoder_ids: 'forced decoder ids (removed from transformers)',
   token_healing: 'token healing',

@@ -89,6 +89,7 @@ function modelSequence(sequence: unknown, warnings: string[]): readonly SamplerN
  * model file should not make generation fail.
  */
 export function modelConfigLayer(samplingMetadata: ModelSamplingMetadata): ConfigLayer {
+  if (!isPlainObject(samplingMetadata)) throw invalidArgument(`samplingMetadata must be an object, got ${show(samplingMetadata)}`);
   const values: Partial<Record<CanonicalField, unknown>> = {};
   const warnings: string[] = [];
   let recommendsSampling = false;
@@ -213,20 +214,18 @@ export function resolveConfig(...inputs: Array<ConfigLayer | GenerationConfigInp
   return resolved;
 }
 
-/** Fields accepted for transformers compatibility that only warn (they need beam search, which assertImplemented refuses). */
-const WARN_ONLY: ReadonlySet<CanonicalField> = new Set<CanonicalField>(['length_penalty', 'early_stopping']);
-
 /**
  * Throws `NOT_IMPLEMENTED` naming the first field that asks for an accepted
- * but unimplemented feature: beam search (`num_beams` > 1), diverse beam
- * search (`num_beam_groups`, `diversity_penalty`), prompt lookup and assisted
- * decoding (`prompt_lookup_num_tokens`, `max_matching_ngram_size`,
- * `assistant_*`, `assistant_model`), i.e. set to a non-default value.
+ * but unimplemented feature: prompt lookup and assisted decoding
+ * (`prompt_lookup_num_tokens`, `max_matching_ngram_size`, `assistant_*`,
+ * `assistant_model`), i.e. set to a non-default value. (Beam search, group
+ * beam search and constrained beam search are implemented.)
  */
 export function assertImplemented(values: GenerationValues): void {
+  if (!isPlainObject(values)) throw invalidArgument(`values must be the values of a resolved config, got ${show(values)}`);
   for (const field of FIELD_NAMES) {
     const info = FIELD_INFO[field];
-    if (info.semantics !== 'not implemented' || WARN_ONLY.has(field) || !isNonDefault(field, values[field])) continue;
+    if (info.semantics !== 'not implemented' || !isNonDefault(field, values[field])) continue;
     throw new LlamaError('NOT_IMPLEMENTED', `${field} (${show(values[field])}): ${info.note} is not implemented`);
   }
 }

@@ -8,7 +8,7 @@ import {
   boolean, fail, isPlainObject, nonEmptyString, number, oneOf, show, stringList, stringOrList,
   tokenId, tokenIdOrList, tokenIds, type Bounds,
 } from './checks';
-import { SAMPLER_NAMES, type CanonicalField, type GenerationValues, type SamplerName, type SequenceBiasEntry } from './fields';
+import { SAMPLER_NAMES, type CanonicalField, type ForceWordsEntry, type GenerationValues, type SamplerName, type SequenceBiasEntry } from './fields';
 import { jsonSchemaOrResponseFormat } from './jsonOutput';
 import { closest } from './suggest';
 
@@ -73,6 +73,19 @@ function logitBias(v: unknown, name: string): Readonly<Record<string, number>> {
     else out[key] = number(where, bias);
   }
   return Object.freeze(out);
+}
+
+/** `force_words_ids`: phrases, or lists of phrases none of which is a prefix of another. */
+function forceWords(v: unknown, name: string): readonly ForceWordsEntry[] {
+  if (!Array.isArray(v) || v.length === 0) fail(name, 'be a non-empty list of phrases (token id lists) or lists of phrases', v);
+  return Object.freeze(v.map((entry: unknown, i): ForceWordsEntry => {
+    const where = `${name}[${i}]`;
+    if (!Array.isArray(entry) || !Array.isArray(entry[0])) return tokenIds(where, entry, true);
+    const words = entry.map((word: unknown, j) => tokenIds(`${where}[${j}]`, word, true));
+    const prefix = (a: readonly number[], b: readonly number[]): boolean => a.length <= b.length && a.every((t, k) => b[k] === t);
+    if (words.some((a, j) => words.some((b, k) => j !== k && prefix(a, b)))) fail(where, 'not list a phrase twice or one that starts another', entry);
+    return Object.freeze(words);
+  }));
 }
 
 function exponentialDecay(v: unknown, name: string): readonly [number, number] {
@@ -159,6 +172,7 @@ export const RULES: { readonly [K in CanonicalField]: Rule<NonNullable<Generatio
   diversity_penalty: real({ min: 0 }),
   length_penalty: real(),
   early_stopping: (v, name) => oneOf(name, v, [true, false, 'never'] as const),
+  force_words_ids: forceWords,
   num_return_sequences: int({ min: 1 }),
   temperature: real({ min: 0 }),
   top_k: int({ min: 0 }),

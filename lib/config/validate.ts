@@ -149,6 +149,11 @@ export function checkConsistency(v: GenerationValues, sources: GenerationSources
   if (v.num_beams > 1 && n > v.num_beams) {
     throw invalidArgument(`num_return_sequences (${n}) must not exceed num_beams (${v.num_beams})`);
   }
+  if (v.force_words_ids !== undefined) {
+    if (v.num_beams === 1) throw invalidArgument('force_words_ids (constrained beam search) needs num_beams > 1');
+    if (v.do_sample) throw invalidArgument('force_words_ids (constrained beam search) needs do_sample: false');
+    if (v.num_beam_groups > 1) throw invalidArgument('force_words_ids (constrained beam search) cannot be combined with num_beam_groups > 1');
+  }
   if (v.min_new_tokens !== undefined && v.max_new_tokens !== undefined && v.min_new_tokens > v.max_new_tokens) {
     throw invalidArgument(`min_new_tokens (${v.min_new_tokens}) must not exceed max_new_tokens (${v.max_new_tokens})`);
   }

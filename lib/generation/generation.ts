@@ -4,8 +4,10 @@
  * someone is waiting (an iterator's next(), or `result`), which is what lets
  * the native loop pause behind a slow consumer.
  */
+import type { ChatPromptInfo } from '../chat/types';
 import type { ResolvedGenerationConfig } from '../config';
 import { LlamaError } from '../errors';
+import { addJsonGetter } from './jsonResult';
 import type { NativeChunk, NativeDelivery, NativeGeneration, NativeTokenLogprob } from '../native';
 import type {
   FinishReason,
@@ -36,10 +38,13 @@ interface Accumulator {
   finishReason: FinishReason;
   stopString?: string;
   cachedTokens: number;
+  score?: number;
 }
 
-function toLogprob(l: NativeTokenLogprob, top: boolean): TokenLogprob {
-  return top ? { token: l.token, logprob: l.logprob, topLogprobs: l.top } : { token: l.token, logprob: l.logprob };
+function toLogprob(l: NativeTokenLogprob, top: boolean, text: (token: number) => string): TokenLogprob {
+  const entry: TokenLogprob = { token: l.token, text: text(l.token), logprob: l.logprob };
+  if (top) entry.topLogprobs = l.top.map((t) => ({ token: t.token, text: text(t.token), logprob: t.logprob }));
+  return entry;
 }
 
 /**
@@ -47,9 +52,11 @@ function toLogprob(l: NativeTokenLogprob, top: boolean): TokenLogprob {
  * chunks; `await generation.result` gives everything at the end. Breaking
  * out of the loop (or `abort()`) stops it and frees its sequence.
  */
-export class Generation implements AsyncIterable<GenerationChunk> {
+export class Generation<J = unknown> implements AsyncIterable<GenerationChunk> {
   /** The configuration it runs with. */
   readonly config: ResolvedGenerationConfig;
+  /** @internal chat input: how the messages became the prompt (the result's `chat`). */
+  chatPrompt: ChatPromptInfo | undefined;
 
   #handle: NativeGeneration | null = null;
   #sequences: number[] = [];
@@ -61,6 +68,7 @@ export class Generation implements AsyncIterable<GenerationChunk> {
   readonly #startedAt = performance.now();
   readonly #onProgress: ((p: PromptProgress) => void) | undefined;
   readonly #topLogprobs: boolean;
+  readonly #tokenText: (token: number) => string;
 
   readonly #bufferSize: number;
   #bufferedTokens = 0;
@@ -69,15 +77,21 @@ export class Generation implements AsyncIterable<GenerationChunk> {
   #waiter: (() => void) | null = null;
   #settled = false;
   #error: Error | null = null;
-  #value: GenerationResult | null = null;
+  #value: GenerationResult<J> | null = null;
   #abortRequested = false;
-  #result: Promise<GenerationResult> | null = null;
+  #result: Promise<GenerationResult<J>> | null = null;
   readonly #done: Promise<void>;
   #resolveDone!: () => void;
 
   /** @internal created by {@link Context.generate}. */
-  constructor(config: ResolvedGenerationConfig, onProgress: ((p: PromptProgress) => void) | undefined, bufferSize: number) {
+  constructor(
+    config: ResolvedGenerationConfig,
+    onProgress: ((p: PromptProgress) => void) | undefined,
+    bufferSize: number,
+    tokenText: (token: number) => string = String,
+  ) {
     this.config = config;
+    this.#tokenText = tokenText;
     this.#bufferSize = bufferSize;
     this.#onProgress = onProgress;
     this.#topLogprobs = config.values.top_logprobs !== undefined;
@@ -98,7 +112,7 @@ export class Generation implements AsyncIterable<GenerationChunk> {
    * `finishReason: 'abort'`); rejects on errors (`DISPOSED`,
    * `CONTEXT_OVERFLOW`, `DECODE_FAILED`...).
    */
-  get result(): Promise<GenerationResult> {
+  get result(): Promise<GenerationResult<J>> {
     if (!this.#result) {
       this.#result = this.#done.then(() => {
         if (this.#error) throw this.#error;
@@ -251,6 +265,7 @@ export class Generation implements AsyncIterable<GenerationChunk> {
       out.finishReason = end.finishReason === 'error' ? 'abort' : end.finishReason;
       out.stopString = end.stopString;
       out.cachedTokens = end.cachedTokens;
+      if (end.score !== undefined) out.score = end.score;
     }
     if (d.progress && this.#onProgress) {
       try {
@@ -272,7 +287,7 @@ export class Generation implements AsyncIterable<GenerationChunk> {
     out.tokens.push(...tokens);
     const chunk: GenerationChunk = { text: c.text, tokens, index: c.index };
     if (c.logprobs) {
-      const logprobs = c.logprobs.map((l) => toLogprob(l, this.#topLogprobs));
+      const logprobs = c.logprobs.map((l) => toLogprob(l, this.#topLogprobs, this.#tokenText));
       out.logprobs.push(...logprobs);
       chunk.logprobs = logprobs;
     }
@@ -310,11 +325,12 @@ export class Generation implements AsyncIterable<GenerationChunk> {
     waiter?.();
   }
 
-  #buildResult(promptTokens: number, cachedPromptTokens: number, promptMs: number, generationMs: number): GenerationResult {
+  #buildResult(promptTokens: number, cachedPromptTokens: number, promptMs: number, generationMs: number): GenerationResult<J> {
     const v = this.config.values;
-    const sequences: GenerationOutput[] = this.#outputs.map((o, index) => {
-      const out: GenerationOutput = { index, text: o.text.join(''), tokens: o.tokens, finishReason: o.finishReason };
+    const sequences: Array<GenerationOutput<J>> = this.#outputs.map((o, index) => {
+      const out: GenerationOutput<J> = { index, text: o.text.join(''), tokens: o.tokens, finishReason: o.finishReason };
       if (o.stopString !== undefined) out.stopString = o.stopString;
+      if (o.score !== undefined) out.score = o.score;
       if (v.logprobs || v.top_logprobs !== undefined) out.logprobs = o.logprobs;
       if (v.return_dict_in_generate && v.output_scores) out.scores = o.scores;
       if (v.return_dict_in_generate && v.output_logits) out.logits = o.logits;
@@ -322,7 +338,7 @@ export class Generation implements AsyncIterable<GenerationChunk> {
     });
     const completionTokens = sequences.reduce((n, s) => n + s.tokens.length, 0);
     const evaluated = promptTokens - cachedPromptTokens;
-    return {
+    const result: GenerationResult<J> = {
       ...sequences[0],
       sequences,
       prompt: this.#prompt,
@@ -337,6 +353,13 @@ export class Generation implements AsyncIterable<GenerationChunk> {
       },
       config: this.config,
       warnings: [...this.config.warnings, ...this.#lengthWarnings],
+      ...(this.chatPrompt === undefined ? {} : { chat: this.chatPrompt }),
     };
+    if (v.json_schema !== null && v.json_schema !== undefined) {
+      // JSON mode: each output's `json`, and output 0's at the top (getters: see GenerationOutput.json)
+      for (const out of sequences) addJsonGetter(out, out);
+      if (sequences[0]) addJsonGetter(result, sequences[0]);
+    }
+    return result;
   }
 }

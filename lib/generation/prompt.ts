@@ -1,57 +1,60 @@
 /** Turns a generate() input (text, token ids, chat messages) into prompt tokens. @internal */
+import { renderChat } from '../chat/render';
+import type { ChatModel } from '../chat/template';
+import type { ChatMessage, ChatPromptInfo, ChatTemplateOptions } from '../chat/types';
 import { invalidArgument } from '../errors';
 import type { Model } from '../model';
-import { native } from '../native';
 import { toTokenArray } from '../tokens';
-import type { ChatMessage, GenerateOptions, GenerationInput } from './types';
+import type { GenerateOptions, GenerationInput } from './types';
 
 function isChat(input: GenerationInput): input is readonly ChatMessage[] {
   return Array.isArray(input) && input.length > 0 && typeof input[0] === 'object' && input[0] !== null;
 }
 
-/** Checks chat messages: objects with string `role` and `content`. */
-export function checkMessages(messages: readonly unknown[]): ChatMessage[] {
-  return messages.map((m, i) => {
-    if (m === null || typeof m !== 'object') throw invalidArgument(`messages[${i}] must be an object with role and content`);
-    const { role, content } = m as Record<string, unknown>;
-    if (typeof role !== 'string' || role.length === 0) throw invalidArgument(`messages[${i}].role must be a non-empty string`);
-    if (typeof content !== 'string') throw invalidArgument(`messages[${i}].content must be a string`);
-    return { role, content };
-  });
+/**
+ * Renders chat messages with the model's chat template (or
+ * `options.chatTemplate`): see {@link renderChat}. Returns the text.
+ */
+export function applyChatTemplate(model: ChatModel, messages: readonly ChatMessage[], options: ChatTemplateOptions = {}): string {
+  return renderChat(model, messages, options).text;
 }
 
 /**
- * Renders chat messages with `template` (default: the model's
- * `tokenizer.chat_template`) through llama.cpp's built-in template support.
- * Throws `INVALID_ARGUMENT` when there is no template and `UNSUPPORTED` when
- * llama.cpp does not recognise it.
+ * The tokens of a rendered chat: special-token text (`<|im_start|>`) becomes
+ * special tokens, as transformers' `apply_chat_template(tokenize=True)` does,
+ * and BOS is added as the vocabulary asks (`addSpecial`, default `true`) only
+ * when the render does not already start with it.
  */
-export function applyChatTemplate(
-  model: Model,
-  messages: readonly ChatMessage[],
-  options: { chatTemplate?: string; addGenerationPrompt?: boolean } = {},
-): string {
-  const template = options.chatTemplate ?? model.chatTemplate;
-  if (template === undefined || template === '') {
-    throw invalidArgument(
-      'this model has no chat template (tokenizer.chat_template); pass options.chatTemplate (a template or a name such as "chatml")',
-    );
-  }
-  if (typeof template !== 'string') throw invalidArgument('chatTemplate must be a string');
-  return native().applyChatTemplate(template, checkMessages(messages), options.addGenerationPrompt ?? true);
+function chatTokens(model: Model, text: string, options: GenerateOptions): Int32Array {
+  const tokens = model.tokenize(text, { addSpecial: false, parseSpecial: options.parseSpecial ?? true });
+  if (!(options.addSpecial ?? true)) return tokens;
+  const { bos, eos } = model.specialTokens;
+  const addBos = model.addsBos && bos !== null && tokens[0] !== bos;
+  const addEos = model.addsEos && eos !== null;
+  if (!addBos && !addEos) return tokens;
+  const out = new Int32Array(tokens.length + (addBos ? 1 : 0) + (addEos ? 1 : 0));
+  if (addBos) out[0] = bos as number;
+  out.set(tokens, addBos ? 1 : 0);
+  if (addEos) out[out.length - 1] = eos as number;
+  return out;
 }
 
-/** The prompt tokens of `input`. */
-export function promptTokens(model: Model, input: GenerationInput, options: GenerateOptions): Int32Array {
+/** A prompt ready to run: its tokens, and for chat input how the messages were rendered. */
+export interface PreparedPrompt {
+  tokens: Int32Array;
+  /** Chat input only. */
+  chat?: ChatPromptInfo;
+}
+
+/** The prompt tokens of `input` (and, for chat input, the render that made them). */
+export function preparePrompt(model: Model, input: GenerationInput, options: GenerateOptions): PreparedPrompt {
   let tokens: Int32Array;
+  let chat: ChatPromptInfo | undefined;
   if (typeof input === 'string') {
     tokens = model.tokenize(input, { addSpecial: options.addSpecial ?? true, parseSpecial: options.parseSpecial ?? false });
   } else if (isChat(input)) {
-    const text = applyChatTemplate(model, input, options);
-    // Templates that write BOS as text would get a second one from addSpecial.
-    tokens = model.tokenize(text, { addSpecial: options.addSpecial ?? true, parseSpecial: options.parseSpecial ?? true });
-    const bos = model.specialTokens.bos;
-    if (bos !== null && tokens.length > 1 && tokens[0] === bos && tokens[1] === bos) tokens = tokens.subarray(1);
+    chat = renderChat(model, input, options, true);
+    tokens = chatTokens(model, chat.text, options);
   } else {
     const ids = toTokenArray(input as ArrayLike<number>);
     for (let i = 0; i < ids.length; i++) {
@@ -67,5 +70,10 @@ export function promptTokens(model: Model, input: GenerationInput, options: Gene
     if (bos === null) throw invalidArgument('the prompt is empty and the model has no BOS token to start from');
     tokens = Int32Array.of(bos); // transformers starts an empty prompt from BOS too
   }
-  return tokens;
+  return chat === undefined ? { tokens } : { tokens, chat };
+}
+
+/** The prompt tokens of `input`. */
+export function promptTokens(model: Model, input: GenerationInput, options: GenerateOptions): Int32Array {
+  return preparePrompt(model, input, options).tokens;
 }

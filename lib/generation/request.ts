@@ -1,11 +1,13 @@
 /** Builds the native request of one generate() call from the resolved config. @internal */
 import { assertImplemented, type ResolvedGenerationConfig } from '../config';
-import { LlamaError, invalidArgument } from '../errors';
+import { argumentError, optionsObject } from '../arguments';
+import { LlamaError } from '../errors';
 import type { Model } from '../model';
 import type { NativeGenerateRequest } from '../native';
 import { planChain } from '../sampling/plan';
 import { planContext } from '../sampling';
 import { randomInt } from 'node:crypto';
+import { beamPlanValues, beamRequest, isBeamSearch } from './beam';
 import type { GenerateOptions } from './types';
 
 /** How many tokens to generate at most: `max_new_tokens`, else `max_length` minus the prompt (at least 1, as in transformers). */
@@ -42,18 +44,21 @@ export function lengthWarnings(config: ResolvedGenerationConfig, promptLength: n
 function contextShiftKeep(option: GenerateOptions['contextShift']): number {
   if (option === undefined || option === false) return -1;
   if (option === true) return 0;
-  const keep = option.keep ?? 0;
-  if (!Number.isInteger(keep) || keep < 0) throw invalidArgument(`contextShift.keep must be a non-negative integer, got ${String(keep)}`);
+  const keep = optionsObject(option, 'contextShift', ['keep']).keep ?? 0;
+  if (!Number.isInteger(keep) || keep < 0) argumentError('contextShift.keep', 'be a non-negative integer', keep);
   return keep;
 }
 
 function bufferSize(value: number | undefined): number {
   if (value === undefined) return 64;
-  if (!Number.isInteger(value) || value < 1) throw invalidArgument(`bufferSize must be a positive integer, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1) argumentError('bufferSize', 'be a positive integer', value);
   return value;
 }
 
-/** The request for `prompt` on `sequences` (one per returned sequence; the first evaluates the prompt). */
+/**
+ * The request for `prompt` on `sequences` (one per returned sequence, or one
+ * per beam for a beam search; the first evaluates the prompt).
+ */
 export function buildRequest(
   model: Model,
   config: ResolvedGenerationConfig,
@@ -72,7 +77,11 @@ export function buildRequest(
   }
   const seed = v.seed ?? randomInt(0, 2 ** 32);
   const context = planContext(v, model.vocabSize, model);
-  const outputs = sequences.map((sequence, i) => ({ sequence, plan: planChain({ ...v, seed: (seed + i) >>> 0 }, context) }));
+  const beam = beamRequest(v, seed);
+  const beamPlan = isBeamSearch(v) ? planChain({ ...beamPlanValues(v, prompt.length), seed }, { ...context, beamSearch: true }) : undefined;
+  const outputs = beamPlan
+    ? sequences.map((sequence) => ({ sequence, plan: beamPlan })) // every beam's chain: the same stages
+    : sequences.map((sequence, i) => ({ sequence, plan: planChain({ ...v, seed: (seed + i) >>> 0 }, context) }));
   const eos = v.ignore_eos ? [] : v.eos_token_id ? [...v.eos_token_id] : [...model.eogTokens];
   const returnDict = v.return_dict_in_generate;
   const top = v.top_logprobs ?? (v.logprobs ? 0 : -1);
@@ -92,5 +101,6 @@ export function buildRequest(
     contextShiftKeep: contextShiftKeep(options.contextShift),
     queueCapacity: bufferSize(options.bufferSize),
     special: options.renderSpecialTokens ?? false,
+    ...(beam === undefined ? {} : { beam }),
   };
 }

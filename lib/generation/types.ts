@@ -1,17 +1,13 @@
 /** The public shapes of generation: input, options, chunks, results. */
+import type { ChatMessage, ChatPromptInfo, ChatTemplateOptions } from '../chat/types';
 import type { ResolvedGenerationConfig } from '../config';
 import type { Tokens } from '../tokens';
+import type { JsonSchemaToType } from './jsonResult';
 
 /** Why an output ended. */
 export type FinishReason = 'eos' | 'stop_string' | 'length' | 'max_time' | 'abort';
 
-/** A chat message, rendered with the model's chat template. */
-export interface ChatMessage {
-  /** `'system'`, `'user'`, `'assistant'`, or any role the template knows. */
-  role: string;
-  /** The message's text. */
-  content: string;
-}
+export type { ChatMessage } from '../chat/types';
 
 /** What {@link Context.generate} accepts: text, token ids, or chat messages. */
 export type GenerationInput = string | Tokens | readonly ChatMessage[];
@@ -20,12 +16,20 @@ export type GenerationInput = string | Tokens | readonly ChatMessage[];
 export interface TokenLogprob {
   /** The token id. */
   token: number;
+  /**
+   * The token's text (special tokens as their text, e.g. `</s>`). A token
+   * holding part of a multi-byte character shows U+FFFD for the missing part;
+   * `model.tokenToPiece(token, { special: true })` gives its exact bytes.
+   */
+  text: string;
   /** Its natural-log probability (≤ 0). */
   logprob: number;
   /** With `top_logprobs: n`: the n most likely tokens of this step, most likely first. */
   topLogprobs?: ReadonlyArray<{
     /** A candidate token id. */
     token: number;
+    /** Its text, as {@link TokenLogprob.text}. */
+    text: string;
     /** Its natural-log probability. */
     logprob: number;
   }>;
@@ -51,8 +55,12 @@ export interface PromptProgress {
   total: number;
 }
 
-/** Options of {@link Context.generate} besides the generation config. */
-export interface GenerateOptions {
+/**
+ * Options of {@link Context.generate} besides the generation config. The
+ * chat template options ({@link ChatTemplateOptions}: `chatTemplate`,
+ * `renderer`, `tools`, `templateKwargs`...) apply to chat input.
+ */
+export interface GenerateOptions extends ChatTemplateOptions {
   /** Stops the generation; the result then has `finishReason: 'abort'` and what was generated so far. */
   signal?: AbortSignal;
   /**
@@ -79,14 +87,13 @@ export interface GenerateOptions {
     /** Tokens at the start of the sequence that are never dropped (default 0). */
     keep?: number;
   };
-  /** Text input: add BOS/EOS as the vocabulary asks (default `true`). */
+  /**
+   * Add BOS/EOS as the vocabulary asks (default `true`). For chat input, a
+   * BOS the template already wrote is not added again.
+   */
   addSpecial?: boolean;
   /** Text input: parse special tokens such as `<|im_start|>` in the text (default `false`; `true` for chat). */
   parseSpecial?: boolean;
-  /** Chat input: a template (Jinja text or a name such as `'chatml'`) instead of the model's. */
-  chatTemplate?: string;
-  /** Chat input: end the prompt with the assistant turn's opening (default `true`). */
-  addGenerationPrompt?: boolean;
   /** Render special tokens (e.g. `<|im_end|>` under `ignore_eos`) in the text (default `false`). */
   renderSpecialTokens?: boolean;
   /**
@@ -96,9 +103,12 @@ export interface GenerateOptions {
   bufferSize?: number;
 }
 
-/** One generated sequence. */
-export interface GenerationOutput {
-  /** 0 unless `num_return_sequences` > 1. */
+/**
+ * One generated sequence. `J`: the type of its {@link GenerationOutput.json}
+ * value (inferred from a `json_schema` written `as const`).
+ */
+export interface GenerationOutput<J = unknown> {
+  /** 0 unless `num_return_sequences` > 1 (with beam search: the rank, 0 for the best). */
   index: number;
   /** The generated text (cut before the stop string with `includeStopString: false`). */
   text: string;
@@ -108,6 +118,22 @@ export interface GenerationOutput {
   finishReason: FinishReason;
   /** The stop string that ended it (`finishReason: 'stop_string'`). */
   stopString?: string;
+  /**
+   * Beam search (`num_beams` > 1) only: transformers' `sequences_scores`
+   * entry, the sum of the processed log-probabilities of its tokens (an EOS
+   * that ended it included) divided by its length (EOS included) to the
+   * power `length_penalty`.
+   */
+  score?: number;
+  /**
+   * With `json_schema` or `response_format` JSON mode: the text parsed as
+   * JSON, typed from the schema when it is written `as const` (see
+   * {@link JsonSchemaToType}). Parsed when first read; reading it throws
+   * `LlamaError` `INCOMPLETE_OUTPUT` when the generation stopped
+   * (`max_new_tokens`, a stop string, `max_time`, an abort) before the value
+   * was complete. Absent without a JSON schema. Not enumerable.
+   */
+  readonly json?: J;
   /** With `logprobs` / `top_logprobs`. */
   logprobs?: TokenLogprob[];
   /** With `output_scores` and `return_dict_in_generate`: the processed scores of each step. */
@@ -141,9 +167,9 @@ export interface GenerationTimings {
 }
 
 /** Everything a generation produced: output 0's fields at the top, every output in `sequences`. */
-export interface GenerationResult extends GenerationOutput {
-  /** Every output (`num_return_sequences` of them). */
-  sequences: GenerationOutput[];
+export interface GenerationResult<J = unknown> extends GenerationOutput<J> {
+  /** Every output (`num_return_sequences` of them; with beam search the best hypotheses, best first). */
+  sequences: GenerationOutput<J>[];
   /** The prompt tokens, as evaluated. */
   prompt: Int32Array;
   /** The sequence output 0 used. */
@@ -156,4 +182,6 @@ export interface GenerationResult extends GenerationOutput {
   config: ResolvedGenerationConfig;
   /** Configuration warnings (fields with no effect). */
   warnings: readonly string[];
+  /** Chat input only: which renderer turned the messages into the prompt, and the rendered text. */
+  chat?: ChatPromptInfo;
 }

@@ -8,6 +8,7 @@
  */
 
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { argumentError, optionsObject } from '../arguments';
 import { LlamaError, invalidArgument } from '../errors';
 import {
   GGUF_DEFAULT_ALIGNMENT,
@@ -57,12 +58,10 @@ const MIN_STRING_BYTES = 8;
  *   version, is truncated or has an invalid header or cannot be read.
  */
 export async function readGgufHeader(path: string, options: ReadGgufHeaderOptions = {}): Promise<GgufHeader> {
-  if (typeof path !== 'string' || path === '') throw invalidArgument('path must be a non-empty string');
-  if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object');
-  const maxArrayLength = options.maxArrayLength ?? Infinity;
-  if (typeof maxArrayLength !== 'number' || !(maxArrayLength >= 0)) {
-    throw invalidArgument(`maxArrayLength must be a number >= 0, got ${String(options.maxArrayLength)}`);
-  }
+  if (typeof path !== 'string' || path === '') argumentError('path', 'be a non-empty string', path);
+  options = optionsObject(options, 'readGgufHeader options', ['maxArrayLength']);
+  const maxArrayLength = options.maxArrayLength === undefined ? Infinity : options.maxArrayLength;
+  if (typeof maxArrayLength !== 'number' || !(maxArrayLength >= 0)) argumentError('maxArrayLength', 'be a number >= 0', options.maxArrayLength);
   let handle: FileHandle;
   try {
     const info = await stat(path);

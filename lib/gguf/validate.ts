@@ -10,8 +10,16 @@ import { GgmlType, type GgufHeader, type GgufValue } from './types';
 
 /** Smallest data alignment ggml's buffers work with (ggml-backend asserts on less). */
 const MIN_ALIGNMENT = 32;
-/** Types ggml's binary ops (the norms' multiply) accept for a norm weight. */
-const NORM_TYPES: ReadonlySet<number> = new Set([GgmlType.F32, GgmlType.F16, GgmlType.BF16]);
+/**
+ * Norm weights and biases are applied to F32 activations by ggml's binary ops
+ * (mul, add), whose CPU kernels take an F32 second operand only: an F16 or
+ * BF16 one aborts at the first decode ("binary_op: unsupported types").
+ */
+const VECTOR_TYPES: ReadonlySet<number> = new Set([GgmlType.F32]);
+/** Tensors applied that way: norm weights and biases, and every bias. */
+const VECTOR_TENSOR = /(^|[._])norm(_\w+)?\.(weight|bias)$|\.bias$/;
+/** `GGML_ROPE_TYPE_MROPE`: set in the multi-section rope types (mrope, vision, imrope). */
+const ROPE_TYPE_MROPE = 8;
 
 /** `LLAMA_TOKEN_TYPE_BYTE` in `tokenizer.ggml.token_type`. */
 const BYTE_TOKEN_TYPE = 6;
@@ -80,16 +88,17 @@ export function validateForLlama(header: GgufHeader, path: string): void {
     }
   }
   for (const t of vocabOnly ? [] : header.tensors) {
-    if (/(^|[._])norm(_\w+)?\.weight$/.test(t.name) && !NORM_TYPES.has(t.type)) {
-      throw invalid(path, `tensor ${t.name} has type ${GgmlType[t.type] ?? t.type}; norm weights are F32, F16 or BF16`);
+    if (VECTOR_TENSOR.test(t.name) && !VECTOR_TYPES.has(t.type)) {
+      throw invalid(path, `tensor ${t.name} has type ${GgmlType[t.type] ?? t.type}; norm weights and biases must be F32`);
     }
   }
   const tokens = m['tokenizer.ggml.tokens'];
   if (Array.isArray(tokens)) {
     // llama.cpp's vocabulary maps text to id and asserts each text is new
     const seen = new Map<string, number>();
-    (tokens as unknown[]).forEach((text, id) => {
-      if (typeof text !== 'string') return;
+    (tokens as unknown[]).forEach((full, id) => {
+      if (typeof full !== 'string') return;
+      const text = full.split('\0', 1)[0]; // llama.cpp reads a token's text up to a NUL
       const first = seen.get(text);
       if (first !== undefined) throw invalid(path, `tokens ${first} and ${id} of tokenizer.ggml.tokens are both ${JSON.stringify(text)}`);
       seen.set(text, id);
@@ -101,4 +110,19 @@ export function validateForLlama(header: GgufHeader, path: string): void {
     const byteToken = (types as unknown[]).indexOf(BYTE_TOKEN_TYPE);
     if (byteToken >= 0) throw invalid(path, `token ${byteToken} is a byte token (type 6), which a WordPiece (bert) vocabulary cannot have`);
   }
+}
+
+/**
+ * Checks what only llama.cpp's reading of the file tells: a model whose rope
+ * has several sections (Qwen2-VL style mrope, vision, imrope) needs
+ * `<arch>.rope.dimension_sections` with a positive entry among the first
+ * three, or ggml aborts at the first decode. Throws `INVALID_MODEL`.
+ */
+export function validateLoaded(header: GgufHeader, ropeType: number, path: string): void {
+  if (ropeType < 0 || (ropeType & ROPE_TYPE_MROPE) === 0) return;
+  const arch = header.metadata['general.architecture'];
+  const key = `${String(arch)}.rope.dimension_sections`;
+  const sections = header.metadata[key];
+  const positive = Array.isArray(sections) && (sections as unknown[]).slice(0, 3).some((n) => typeof n === 'number' && n > 0);
+  if (!positive) throw invalid(path, `${key} needs a positive entry among its first three (the model's rope has several sections)`);
 }

@@ -4,3 +4,5 @@
  */
 export { jsonSchemaToGbnf } from './jsonSchemaToGbnf';
 export type { JsonSchemaToGbnfOptions } from './jsonSchemaToGbnf';
+export { clearGrammarCache, grammarCacheStats } from './engine';
+export type { GrammarCacheEntry } from './engine';

@@ -20,7 +20,9 @@
  *   beyond llama.cpp's limit of 2000 (larger counts are split into chunks).
  */
 import { Converter } from './converter/converter';
+import { optionalBoolean, optionsObject, show } from '../arguments';
 import { fail } from './fail';
+import { MAX_GRAMMAR_LENGTH } from './limits';
 import { isObject, type Schema } from './schema';
 
 /** Options of {@link jsonSchemaToGbnf}. */
@@ -94,12 +96,64 @@ export interface JsonSchemaToGbnfOptions {
  * satisfies, such as `false`.
  */
 export function jsonSchemaToGbnf(schema: object | boolean, options: JsonSchemaToGbnfOptions = {}): string {
-  if (typeof schema !== 'boolean' && !isObject(schema)) fail('the schema must be an object or a boolean');
+  if (typeof schema !== 'boolean' && !isPlainSchemaObject(schema)) fail(`the schema must be an object or a boolean (plain JSON, not a Date or a Map), got ${show(schema)}`);
+  const { dotall } = optionsObject(options, 'jsonSchemaToGbnf options', ['dotall']);
+  checkSchemaSize(schema);
   try {
-    return new Converter(schema as Schema, options.dotall ?? false).convert();
+    return new Converter(schema as Schema, optionalBoolean(dotall, 'dotall') ?? false).convert();
   } catch (err) {
-    // a schema nested deeper than the JS stack (or cyclic through its objects)
-    if (err instanceof RangeError) fail(`the schema is nested too deeply to convert (${err.message})`);
+    // a schema nested (or, through optional properties, chained) deeper than the JS stack
+    if (err instanceof RangeError) fail(`the schema is too large or nested too deeply to convert (${err.message})`);
     throw err;
   }
+}
+
+/** A JSON object as `JSON.parse` makes one (not a Date, a Map, a class instance). */
+function isPlainSchemaObject(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Refuses, before converting, a schema whose JSON text is larger than a
+ * grammar may be (its values end up in the grammar): a 100,000-value enum
+ * used to be converted on the JS thread for seconds only to be refused by
+ * the grammar size limit afterwards. Also names a cyclic schema.
+ */
+function checkSchemaSize(schema: object | boolean): void {
+  let text: string;
+  try {
+    text = JSON.stringify(schema);
+  } catch (err) {
+    fail(`the schema cannot be written as JSON (${(err as Error).message})`);
+  }
+  if (text.length > MAX_GRAMMAR_LENGTH) {
+    fail(`the schema's JSON is ${text.length} bytes, more than a grammar may hold (${MAX_GRAMMAR_LENGTH})`);
+  }
+  const depth = jsonDepth(text);
+  if (depth > MAX_SCHEMA_DEPTH) {
+    fail(`the schema nests ${depth} levels of objects and arrays; at most ${MAX_SCHEMA_DEPTH} are converted (rule names and the grammar grow with the square of the depth)`);
+  }
+}
+
+/** Deepest nesting of objects and arrays a schema may have (1,000 levels made a 12 MB grammar in 0.5 s). */
+const MAX_SCHEMA_DEPTH = 128;
+
+/** The deepest nesting of `{`/`[` in JSON text, strings skipped. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // a string: skip to its closing quote
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x7b || c === 0x5b) {
+      max = Math.max(max, ++depth);
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return max;
 }

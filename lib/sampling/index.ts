@@ -4,6 +4,7 @@
  * to process logits or draw tokens.
  */
 import { isResolvedConfig, resolveConfig, type GenerationConfigInput, type ResolvedGenerationConfig } from '../config';
+import { argumentError, integer, optionsObject } from '../arguments';
 import { invalidArgument } from '../errors';
 import { jsonSchemaToGbnf } from '../grammar';
 import { Model, nativeModelOf } from '../model';
@@ -31,34 +32,34 @@ export interface CreateSamplerOptions {
  * defaults unless already a {@link ResolvedGenerationConfig}).
  */
 export function createSampler(config: GenerationConfigInput | ResolvedGenerationConfig = {}, options: CreateSamplerOptions = {}): Sampler {
-  if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object');
+  options = optionsObject(options, 'createSampler options', SAMPLER_KEYS);
   const { values } = isResolvedConfig(config) ? config : resolveConfig(config);
   const { model } = options;
   if (model !== undefined && !(model instanceof Model)) throw invalidArgument('options.model must be a Model created by loadModel()');
+  if (options.vocabSize !== undefined) integer(options.vocabSize, 'vocabSize', 1, 0x7fffffff);
   const vocabSize = model?.vocabSize ?? options.vocabSize;
-  if (vocabSize === undefined || !Number.isInteger(vocabSize) || vocabSize <= 0) {
-    throw invalidArgument('createSampler needs a model or a positive integer vocabSize');
-  }
-  const inputIds = tokenIds(options.inputIds ?? [], 'inputIds');
-  const promptLength = options.promptLength ?? inputIds.length;
-  if (!Number.isInteger(promptLength) || promptLength < 0 || promptLength > inputIds.length) {
-    throw invalidArgument(`promptLength must be an integer in [0, ${inputIds.length}] (the length of inputIds), got ${String(options.promptLength)}`);
-  }
+  if (vocabSize === undefined) throw invalidArgument('createSampler needs a model or a positive integer vocabSize');
+  const inputIds = tokenIds(options.inputIds === undefined ? [] : options.inputIds, 'inputIds');
+  const promptLength = options.promptLength === undefined ? inputIds.length : options.promptLength;
+  integer(promptLength, 'promptLength', 0, inputIds.length, 'the length of inputIds');
   const plan = planChain(values, planContext(values, vocabSize, model));
   const handle = buildNativeSampler(plan, model ? nativeModelOf(model) : null, inputIds, promptLength);
   return new Sampler(plan, handle, values.logits_processor ?? undefined);
 }
 
+const SAMPLER_KEYS: ReadonlyArray<keyof CreateSamplerOptions> = ['model', 'vocabSize', 'inputIds', 'promptLength'];
+const ONE_SHOT_KEYS: ReadonlyArray<keyof OneShotOptions> = ['model', 'vocabSize', 'promptLength'];
+
 /** `value` as token ids: an array-like of non-negative integers (a non-array is an error, not an empty list). */
 function tokenIds(value: unknown, name: string): Int32Array {
   if (value instanceof Int32Array) return value.slice();
-  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) throw invalidArgument(`${name} must be an array of token ids`);
+  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) argumentError(name, 'be an array of token ids', value);
   const list = value as ArrayLike<unknown>;
   const out = new Int32Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const id = list[i];
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0x7fffffff) {
-      throw invalidArgument(`${name}[${i}] must be a token id (an integer >= 0), got ${String(id)}`);
+      argumentError(`${name}[${i}]`, 'be a token id (an integer >= 0)', id);
     }
     out[i] = id;
   }
@@ -110,8 +111,9 @@ function withSampler<T>(
   options: OneShotOptions,
   use: (sampler: Sampler) => T,
 ): T {
-  if (!(logits instanceof Float32Array)) throw invalidArgument('logits must be a Float32Array');
-  if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object');
+  if (!(logits instanceof Float32Array)) argumentError('logits', 'be a Float32Array', logits);
+  options = optionsObject(options, 'options', ONE_SHOT_KEYS);
+  if (inputIds === undefined || inputIds === null) argumentError('inputIds', 'be an array of token ids', inputIds);
   const sampler = createSampler(config, { vocabSize: logits.length, ...options, inputIds });
   try {
     return use(sampler);

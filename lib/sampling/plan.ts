@@ -48,6 +48,13 @@ export interface PlanContext {
   tokenize?: (text: string) => Int32Array;
   /** The GBNF grammar for `json_schema`, when set (converted by the caller). */
   jsonSchemaGrammar?: string;
+  /**
+   * The chain of a beam search's beams (transformers' `_beam_search`): the
+   * scores are log-softmaxed first, the processors include
+   * HammingDiversityLogitsProcessor for group beam search, and warpers keep
+   * at least one token more than there are EOS ids.
+   */
+  beamSearch?: boolean;
 }
 
 const list = (v: number | readonly number[] | null | undefined): number[] =>
@@ -57,15 +64,17 @@ const list = (v: number | readonly number[] | null | undefined): number[] =>
 export function planChain(values: PlanValues, context: PlanContext): ChainPlan {
   const seed = values.seed ?? randomInt(0, 2 ** 32);
   const eos = values.eos_token_id === undefined || values.eos_token_id === null ? list(context.defaultEos) : list(values.eos_token_id);
+  const beams = context.beamSearch === true;
   const stages: StageDescriptor[] = [
+    ...(beams ? [{ kind: 'log_normalize' }] : []), // beam search scores log-probabilities
     ...logitBiasStages(values, context, values.ignore_eos ? eos : []),
-    ...hfProcessorStages(values, eos),
+    ...hfProcessorStages(values, eos, beams),
     ...grammarStages(values, context),
   ];
   const doSample = values.do_sample === true;
   const mirostat = doSample ? values.mirostat ?? 0 : 0;
   const order = samplerOrder(values.samplers);
-  const minKeep = values.min_keep ?? 1;
+  const minKeep = beams ? Math.max(values.min_keep ?? 1, eos.length + 1) : values.min_keep ?? 1;
   let adaptive = false;
   let hookAt = -1;
   const markHook = (): void => {
@@ -107,10 +116,13 @@ function logitBiasStages(values: PlanValues, context: PlanContext, banned: numbe
 }
 
 /** transformers' `_get_logits_processor` list up to the warpers, same order, same conditions. */
-function hfProcessorStages(v: PlanValues, eos: number[]): StageDescriptor[] {
+function hfProcessorStages(v: PlanValues, eos: number[], beams: boolean): StageDescriptor[] {
   const s: StageDescriptor[] = [];
   const hasEos = eos.length > 0;
   if (v.sequence_bias) s.push({ kind: 'sequence_bias', hf: 'SequenceBiasLogitsProcessor', biases: v.sequence_bias });
+  if (beams && (v.diversity_penalty ?? 0) > 0) {
+    s.push({ kind: 'hamming_diversity', hf: 'HammingDiversityLogitsProcessor', penalty: v.diversity_penalty });
+  }
   if (v.repetition_penalty !== undefined && v.repetition_penalty !== 1) {
     s.push({ kind: 'repetition_penalty', hf: 'RepetitionPenaltyLogitsProcessor', penalty: v.repetition_penalty });
   }

@@ -1,5 +1,6 @@
 /** A native sampler chain usable from JavaScript: process scores, draw, accept. */
-import { LlamaError, invalidArgument } from '../errors';
+import { argumentError, nativeHandle, optionalBoolean, optionsObject } from '../arguments';
+import { LlamaError } from '../errors';
 import { native, type NativeSampler } from '../native';
 import type { ChainPlan } from './plan';
 
@@ -28,6 +29,9 @@ export class Sampler {
    * @hidden
    */
   constructor(plan: ChainPlan, handle: NativeSampler, hook: LogitsHook | undefined) {
+    nativeHandle<NativeSampler>(handle, ['apply', 'sample', 'accept', 'dispose'], 'samplers come from createSampler()');
+    if (plan === null || typeof plan !== 'object') argumentError('plan', 'be a chain plan', plan);
+    if (hook !== undefined && typeof hook !== 'function') argumentError('hook', 'be a function', hook);
     this.plan = plan;
     this.#native = handle;
     this.#hook = hook;
@@ -43,7 +47,7 @@ export class Sampler {
    * for the full vocabulary (a new array; removed tokens are `-Infinity`).
    */
   process(logits: Float32Array): Float32Array {
-    if (!(logits instanceof Float32Array)) throw invalidArgument('logits must be a Float32Array');
+    if (!(logits instanceof Float32Array)) argumentError('logits', 'be a Float32Array', logits);
     const end = this.plan.stages.length;
     if (!this.#hook) return this.#native.apply(logits, 0, end);
     const scores = this.#native.apply(logits, 0, this.plan.hookAt);
@@ -53,9 +57,9 @@ export class Sampler {
 
   /** Processes `logits`, draws a token (argmax, seeded draw, mirostat...) and by default accepts it. */
   sample(logits: Float32Array, options: SampleOptions = {}): number {
-    const accept = options.accept ?? true;
+    const accept = optionalBoolean(optionsObject(options, 'sample options', ['accept']).accept, 'accept') ?? true;
     if (!this.#hook) {
-      if (!(logits instanceof Float32Array)) throw invalidArgument('logits must be a Float32Array');
+      if (!(logits instanceof Float32Array)) argumentError('logits', 'be a Float32Array', logits);
       return this.#native.sample(logits, accept); // one native call: stages, draw, accept
     }
     const token = this.#native.pick(this.process(logits));
@@ -65,6 +69,7 @@ export class Sampler {
 
   /** Appends `token` to the history (e.g. a token chosen elsewhere). A grammar rejects tokens it does not allow. */
   accept(token: number): void {
+    if (typeof token !== 'number' || !Number.isInteger(token)) argumentError('token', 'be a token id (an integer)', token);
     this.#native.accept(token);
   }
 

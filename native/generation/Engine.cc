@@ -1,33 +1,11 @@
 #include "Engine.h"
 
 #include <algorithm>
-#include <cmath>
-#include <numeric>
 
 namespace lg::generation {
 namespace {
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-TokenLogprob Logprobs(const float* row, int32_t n, llama_token chosen, int32_t top) {
-  const float max = *std::max_element(row, row + n);
-  double sum = 0;
-  for (int32_t i = 0; i < n; i++) sum += std::exp(static_cast<double>(row[i] - max));
-  const auto lse = static_cast<float>(max + std::log(sum));
-  TokenLogprob out;
-  out.token = chosen;
-  out.logprob = row[chosen] - lse;
-  if (top > 0) {
-    const int32_t k = std::min(top, n);
-    std::vector<int32_t> ids(static_cast<size_t>(n));
-    std::iota(ids.begin(), ids.end(), 0);
-    std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [row](int32_t a, int32_t b) {
-      return row[a] > row[b] || (row[a] == row[b] && a < b);
-    });
-    for (int32_t i = 0; i < k; i++) out.top.emplace_back(ids[static_cast<size_t>(i)], row[ids[static_cast<size_t>(i)]] - lse);
-  }
-  return out;
-}
 
 ErrorInfo DecodeFailure(int32_t rc) {
   if (rc == -1) return {code::kDecodeFailed, "llama_decode rejected the batch"};
@@ -140,6 +118,150 @@ void Engine::Admit(Active& a) {
   primary.nPast = keep;
   primary.phase = Slot::Phase::kPrompt;
   for (size_t i = 1; i < a.slots.size(); i++) llama_memory_seq_rm(mem, a.slots[i]->sequence, -1, -1);
+  if (r.beam) {
+    std::vector<Slot*> lanes;
+    for (auto& s : a.slots) lanes.push_back(s.get());
+    a.beams = std::make_unique<beam::BeamRun>(*a.job, std::move(lanes), mem, vocab_, static_cast<size_t>(state_->nVocab));
+  }
+}
+
+// One step, in the order it runs: deadlines, the batch, the decode (or its
+// failure), sampling, announcing what is queued.
+bool Engine::Step() {
+  interrupt_ = false;
+  AbortScope abortScope(*state_, &interrupt_);
+  const auto start = Clock::now();
+  ExpireDeadlines(start);
+  const StepBatch batch = BuildBatch();
+  for (auto& a : active_) FinishIfDone(*a);
+  if (batch.empty()) return false;
+  const int32_t rc = llama_decode(state_->ctx.get(), batch_);
+  if (rc != 0) {
+    HandleDecodeError(batch, rc);
+    return true;
+  }
+  SampleOutputs(batch);
+  for (auto& a : active_) FinishIfDone(*a);
+  Announce(start);
+  return true;
+}
+
+// ---- 1. deadlines ----
+
+void Engine::ExpireDeadlines(Clock::time_point now) {
+  for (auto& a : active_) {
+    if (!a->started) Admit(*a);
+    const Request& r = a->job->request;
+    const char* reason = nullptr;
+    if (a->job->abort) reason = "abort";
+    else if (r.maxTimeMs > 0 && a->promptDone && Ms(now - a->job->submitted) >= r.maxTimeMs) reason = "max_time";
+    if (reason != nullptr)
+      for (auto& s : a->slots) End(*a, *s, reason);
+    FinishIfDone(*a);
+  }
+}
+
+// ---- 2. the batch ----
+
+// The batch-slot policy, all of it: a job that is completed or paused (its
+// reader is behind) gets nothing; every other job's generating sequences
+// come first, one token each, in arrival order (a beam search's running
+// beams all together or, when the batch has no room for all, none this
+// step); then prompts, in arrival order, take what is left of `batchSize`.
+// A prompt may be split over steps.
+Engine::StepBatch Engine::BuildBatch() {
+  batch_.n_tokens = 0;
+  StepBatch batch;
+  auto budget = static_cast<int32_t>(state_->nBatch);
+  auto runnable = [](const Active& a) { return !a.completed && !a.job->Paused(); };
+  for (auto& a : active_)
+    if (runnable(*a)) AddGenerating(*a, batch, budget);
+  for (auto& a : active_)
+    if (runnable(*a)) AddPrompts(*a, batch, budget);
+  return batch;
+}
+
+void Engine::AddGenerating(Active& a, StepBatch& batch, int32_t& budget) {
+  if (a.beams) {
+    AddBeams(a, batch, budget);
+    return;
+  }
+  for (auto& s : a.slots) {
+    if (s->phase != Slot::Phase::kGenerate || budget == 0) continue;
+    if (!a.job->request.useCache) {  // transformers' use_cache=False: the whole sequence again, as a prompt
+      RestartWithoutCache(*s);
+      continue;
+    }
+    if (!MakeRoom(*s)) continue;
+    s->stepStart = s->nPast;
+    s->stepTook = 1;
+    AddToken(*s, s->next, true, budget);
+    Enlist(batch, a, *s);
+  }
+}
+
+// A beam search's running beams, one token each on their lanes. A lane that
+// would pass the sequence's size ends the search (no context shift for beams).
+void Engine::AddBeams(Active& a, StepBatch& batch, int32_t& budget) {
+  const std::vector<Slot*>& live = a.beams->live();
+  if (live.empty() || static_cast<size_t>(budget) < live.size()) return;
+  for (Slot* s : live) {
+    if (static_cast<uint32_t>(s->nPast) + 1 > state_->nCtxSeq) {
+      a.beams->Stop("length");
+      return;
+    }
+  }
+  for (Slot* s : std::vector<Slot*>(live)) {
+    s->stepStart = s->nPast;
+    s->stepTook = 1;
+    AddToken(*s, s->next, true, budget);
+    Enlist(batch, a, *s);
+  }
+}
+
+void Engine::AddPrompts(Active& a, StepBatch& batch, int32_t& budget) {
+  for (auto& s : a.slots) {
+    if (s->phase != Slot::Phase::kPrompt || budget == 0) continue;
+    const size_t left = s->toEvaluate.size() - s->evaluated;
+    const size_t take = std::min(left, static_cast<size_t>(budget));
+    s->stepStart = s->nPast;
+    s->stepTook = take;
+    for (size_t k = 0; k < take; k++) AddToken(*s, s->toEvaluate[s->evaluated + k], k + 1 == left, budget);
+    s->evaluated += take;
+    Enlist(batch, a, *s);
+  }
+}
+
+void Engine::AddToken(Slot& s, llama_token token, bool logits, int32_t& budget) {
+  llama_batch& b = batch_;
+  const int32_t i = b.n_tokens++;
+  b.token[i] = token;
+  b.pos[i] = s.nPast++;
+  b.n_seq_id[i] = 1;
+  b.seq_id[i][0] = s.sequence;
+  b.logits[i] = logits;
+  if (logits) s.batchIndex = i;
+  budget--;
+}
+
+void Engine::Enlist(StepBatch& batch, Active& a, Slot& s) {
+  batch.slots.push_back(&s);
+  batch.owners.push_back(&a);
+}
+
+bool Engine::RestartWithoutCache(Slot& s) {
+  std::vector<llama_token> all = s.job.request.prompt;
+  all.insert(all.end(), s.generated().begin(), s.generated().end());
+  if (all.size() > state_->nCtxSeq) {
+    s.Finish("length");
+    return false;
+  }
+  llama_memory_seq_rm(state_->Memory(), s.sequence, -1, -1);
+  s.nPast = 0;
+  s.toEvaluate = std::move(all);
+  s.evaluated = 0;
+  s.phase = Slot::Phase::kPrompt;
+  return true;
 }
 
 bool Engine::MakeRoom(Slot& slot) {
@@ -160,9 +282,31 @@ bool Engine::MakeRoom(Slot& slot) {
   return true;
 }
 
-void Engine::Rollback(const std::vector<Slot*>& inBatch) {
+// ---- 3. decode errors ----
+
+void Engine::HandleDecodeError(const StepBatch& batch, int32_t rc) {
+  Rollback(batch);
+  if (rc == 2) return;  // interrupted: aborts and stops are handled next step
+  if (rc == 1) {
+    // The KV cache is full (sequences share its cells): end the newest job in this batch.
+    Active& newest = *batch.owners.back();
+    bool prompting = false;
+    for (auto& s : newest.slots) prompting = prompting || s->phase == Slot::Phase::kPrompt;
+    if (prompting) {
+      Fail(newest, {code::kContextOverflow, "the KV cache has no room left for this prompt (all sequences share " +
+                                                std::to_string(state_->nCtx) + " cells)"});
+    } else {
+      for (auto& s : newest.slots) End(newest, *s, "length");
+      FinishIfDone(newest);
+    }
+    return;
+  }
+  for (Active* a : batch.owners) Fail(*a, DecodeFailure(rc));
+}
+
+void Engine::Rollback(const StepBatch& batch) {
   llama_memory_t mem = state_->Memory();
-  for (Slot* slot : inBatch) {
+  for (Slot* slot : batch.slots) {
     llama_memory_seq_rm(mem, slot->sequence, slot->stepStart, -1);
     slot->nPast = slot->stepStart;
     if (slot->phase == Slot::Phase::kPrompt) slot->evaluated -= slot->stepTook;
@@ -170,178 +314,27 @@ void Engine::Rollback(const std::vector<Slot*>& inBatch) {
   }
 }
 
-bool Engine::Step() {
-  interrupt_ = false;
-  AbortScope abortScope(*state_, &interrupt_);
-  const auto now = Clock::now();
-  for (auto& a : active_) {
-    if (!a->started) Admit(*a);
-    const Request& r = a->job->request;
-    const char* reason = nullptr;
-    if (a->job->abort) reason = "abort";
-    else if (r.maxTimeMs > 0 && a->promptDone && Ms(now - a->job->submitted) >= r.maxTimeMs) reason = "max_time";
-    if (reason != nullptr)
-      for (auto& s : a->slots) s->Finish(reason);
-    FinishIfDone(*a);
-  }
+// ---- 4. sampling: EngineSampling.cc ----
 
-  llama_batch& b = batch_;
-  b.n_tokens = 0;
-  int32_t budget = static_cast<int32_t>(state_->nBatch);
-  std::vector<Slot*> inBatch;
-  std::vector<Active*> owners;
-  auto add = [&](Slot& s, llama_token token, bool logits) {
-    const int32_t i = b.n_tokens++;
-    b.token[i] = token;
-    b.pos[i] = s.nPast++;
-    b.n_seq_id[i] = 1;
-    b.seq_id[i][0] = s.sequence;
-    b.logits[i] = logits;
-    if (logits) s.batchIndex = i;
-    budget--;
-  };
-  llama_memory_t mem = state_->Memory();
-  // Generating sequences first, one token each...
-  for (auto& a : active_) {
-    if (a->completed || a->job->Paused()) continue;
-    for (auto& s : a->slots) {
-      if (s->phase != Slot::Phase::kGenerate || budget == 0) continue;
-      if (!a->job->request.useCache) {  // transformers' use_cache=False: the whole sequence again
-        std::vector<llama_token> all = a->job->request.prompt;
-        all.insert(all.end(), s->generated().begin(), s->generated().end());
-        if (all.size() > state_->nCtxSeq) {
-          s->Finish("length");
-          continue;
-        }
-        llama_memory_seq_rm(mem, s->sequence, -1, -1);
-        s->nPast = 0;
-        s->toEvaluate = std::move(all);
-        s->evaluated = 0;
-        s->phase = Slot::Phase::kPrompt;
-        continue;
-      }
-      if (!MakeRoom(*s)) continue;
-      s->stepStart = s->nPast;
-      s->stepTook = 1;
-      add(*s, s->next, true);
-      inBatch.push_back(s.get());
-      owners.push_back(a.get());
-    }
-  }
-  // ...then prompts, in arrival order, with what is left of the batch.
-  for (auto& a : active_) {
-    if (a->completed || a->job->Paused()) continue;
-    for (auto& s : a->slots) {
-      if (s->phase != Slot::Phase::kPrompt || budget == 0) continue;
-      const size_t left = s->toEvaluate.size() - s->evaluated;
-      const size_t take = std::min(left, static_cast<size_t>(budget));
-      s->stepStart = s->nPast;
-      s->stepTook = take;
-      for (size_t k = 0; k < take; k++) add(*s, s->toEvaluate[s->evaluated + k], k + 1 == left);
-      s->evaluated += take;
-      inBatch.push_back(s.get());
-      owners.push_back(a.get());
-    }
-  }
-  for (auto& a : active_) FinishIfDone(*a);
-  if (inBatch.empty()) return false;
+// ---- 5. announcing ----
 
-  const int32_t rc = llama_decode(state_->ctx.get(), b);
-  if (rc != 0) {
-    Rollback(inBatch);
-    if (rc == 2) return true;  // interrupted: aborts and stops are handled next step
-    if (rc == 1) {
-      // The KV cache is full (sequences share its cells): end the newest job in this batch.
-      Active* newest = owners.back();
-      bool prompting = false;
-      for (auto& s : newest->slots) prompting = prompting || s->phase == Slot::Phase::kPrompt;
-      if (prompting) {
-        Fail(*newest, {code::kContextOverflow, "the KV cache has no room left for this prompt (all sequences share " +
-                                                   std::to_string(state_->nCtx) + " cells)"});
-      } else {
-        for (auto& s : newest->slots) s->Finish("length");
-        FinishIfDone(*newest);
-      }
-      return true;
-    }
-    for (Active* a : owners) Fail(*a, DecodeFailure(rc));
-    return true;
-  }
-
-  for (size_t i = 0; i < inBatch.size(); i++) {
-    Slot& s = *inBatch[i];
-    Active& a = *owners[i];
-    if (a.completed) continue;
-    if (s.phase == Slot::Phase::kPrompt && s.index == 0 && !a.promptDone) {
-      a.job->PushProgress({static_cast<int32_t>(a.cachedPromptTokens + s.evaluated), static_cast<int32_t>(a.job->request.prompt.size())});
-    }
-    if (s.batchIndex < 0) continue;
-    const float* row = llama_get_logits_ith(state_->ctx.get(), s.batchIndex);
-    s.batchIndex = -1;
-    try {
-      if (row == nullptr) throw LlamaException(code::kInternal, "llama.cpp returned no logits");
-      Sample(a, s, row);
-    } catch (const std::exception& e) {
-      Fail(a, Classify(e));
-    }
-  }
-  for (auto& a : active_) FinishIfDone(*a);
-  const auto after = Clock::now();
+void Engine::Announce(Clock::time_point stepStart) {
   // A slow step means the next chunk is far: announce what waits now.
-  const bool slow = after - now >= Job::kNotifyInterval;
+  const bool slow = Clock::now() - stepStart >= Job::kNotifyInterval;
   for (auto& a : active_) a->job->FlushNotify(slow);
-  return true;
 }
 
-void Engine::SampleOne(Slot& slot, const float* row) {
-  const Request& r = slot.job.request;
-  const auto n = static_cast<size_t>(state_->nVocab);
-  slot.phase = Slot::Phase::kGenerate;
-  sampling::Scores scores(row, row + n);
-  llama_token token;
-  std::vector<float> processed;
-  if (r.outputScores) {
-    slot.chain.Apply(scores, 0, slot.chain.size());
-    token = slot.chain.Pick(scores);
-    processed = std::move(scores);
+void Engine::End(Active& a, Slot& slot, const char* reason) {
+  if (a.beams) {
+    a.beams->Stop(reason);
   } else {
-    token = slot.chain.Sample(scores);
-  }
-  if (std::find(r.eos.begin(), r.eos.end(), token) != r.eos.end()) {
-    slot.Finish("eos");
-    return;
-  }
-  slot.chain.Accept(token);
-  TokenLogprob logprob;
-  if (r.topLogprobs >= 0) logprob = Logprobs(row, static_cast<int32_t>(n), token, r.topLogprobs);
-  std::vector<float> raw;
-  if (r.outputLogits) raw.assign(row, row + n);
-  const bool finished = slot.Add(token, r.topLogprobs >= 0 ? &logprob : nullptr, r.outputScores ? &processed : nullptr,
-                                 r.outputLogits ? &raw : nullptr);
-  if (!finished) slot.next = token;
-}
-
-void Engine::Sample(Active& a, Slot& slot, const float* row) {
-  const bool first = slot.index == 0 && !a.promptDone;
-  if (first) {
-    a.promptDone = true;
-    a.promptEnd = Clock::now();
-  }
-  SampleOne(slot, row);
-  if (!first) return;
-  // num_return_sequences: the others start from a copy of the evaluated prompt.
-  llama_memory_t mem = state_->Memory();
-  for (size_t i = 1; i < a.slots.size(); i++) {
-    Slot& s = *a.slots[i];
-    if (s.phase != Slot::Phase::kWaiting) continue;
-    llama_memory_seq_cp(mem, slot.sequence, s.sequence, -1, -1);
-    s.nPast = slot.nPast;
-    SampleOne(s, row);
+    slot.Finish(reason);
   }
 }
 
 void Engine::Fail(Active& a, const ErrorInfo& error) {
   if (a.completed) return;
+  if (a.beams) a.beams->Close();  // lanes are not outputs: nothing to report per lane
   for (auto& s : a.slots) {
     s->cacheValid = false;
     s->Finish("error");

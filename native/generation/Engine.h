@@ -2,12 +2,14 @@
 // active Job together (continuous batching): each step builds one batch with
 // the next token of every generating sequence plus prompt tokens of joining
 // ones, makes one llama_decode call, then samples each sequence with its own
-// chain. Jobs join and leave between steps.
+// chain (or, for a beam-search job, runs one step of the search over all its
+// beams). Jobs join and leave between steps.
 #pragma once
 
 #include "../ContextState.h"
 #include "Job.h"
 #include "Slot.h"
+#include "beam/BeamRun.h"
 
 #include <condition_variable>
 #include <deque>
@@ -37,6 +39,7 @@ class Engine {
   struct Active {
     std::shared_ptr<Job> job;
     std::vector<std::unique_ptr<Slot>> slots;
+    std::unique_ptr<beam::BeamRun> beams;  // beam search: the search over `slots` (its lanes)
     bool started = false;
     Clock::time_point promptStart;
     Clock::time_point promptEnd;
@@ -46,16 +49,46 @@ class Engine {
     int32_t cachedPromptTokens = 0;
   };
 
+  // What one step decodes: the batch's sequences in batch order, with their jobs.
+  struct StepBatch {
+    std::vector<Slot*> slots;
+    std::vector<Active*> owners;
+    bool empty() const { return slots.empty(); }
+  };
+
   void Run();
-  void Admit(Active& a);
   // One batched decode over every runnable slot; false when nothing ran.
+  // Reads top to bottom: the steps below, in the order they run.
   bool Step();
+
+  // 1. Admits new jobs; ends those aborted or past max_time.
+  void ExpireDeadlines(Clock::time_point now);
+  void Admit(Active& a);
+  // 2. Fills the batch (the batch-slot policy: see the comment in Engine.cc).
+  StepBatch BuildBatch();
+  void AddGenerating(Active& a, StepBatch& batch, int32_t& budget);
+  void AddBeams(Active& a, StepBatch& batch, int32_t& budget);
+  void AddPrompts(Active& a, StepBatch& batch, int32_t& budget);
+  void AddToken(Slot& s, llama_token token, bool logits, int32_t& budget);
+  static void Enlist(StepBatch& batch, Active& a, Slot& s);
+  bool RestartWithoutCache(Slot& s);
+  bool MakeRoom(Slot& slot);
+  // 3. Decodes; on failure rolls the step back and ends whom it must.
+  void HandleDecodeError(const StepBatch& batch, int32_t rc);
+  void Rollback(const StepBatch& batch);
+  // 4. Samples every output that got logits, and steps every beam search.
+  void SampleOutputs(const StepBatch& batch);
   // Samples the output that asked for logits (and, after the shared prompt, its siblings).
   void Sample(Active& a, Slot& slot, const float* row);
   void SampleOne(Slot& slot, const float* row);
-  bool MakeRoom(Slot& slot);
-  void Rollback(const std::vector<Slot*>& inBatch);
+  void StepBeams(Active& a);
+  void MarkPromptDone(Active& a);
+  // 5. Tells JS about what is queued.
+  void Announce(Clock::time_point stepStart);
+
   void Fail(Active& a, const ErrorInfo& error);
+  // Ends an output (or, for a beam search, the whole search) for `reason`.
+  void End(Active& a, Slot& slot, const char* reason);
   void FinishIfDone(Active& a);
   void Retire();
 

@@ -61,10 +61,8 @@ void Job::Complete(Finish finish) {
   notifyPending_ = false;  // the final notification must go out
   Notify();
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!released_) {
-    released_ = true;
-    notify_.Release();
-  }
+  if (!released_ && notifierAlive_) notify_.Release();
+  released_ = true;
 }
 
 bool Job::Paused() {
@@ -75,7 +73,7 @@ bool Job::Paused() {
 void Job::Notify() {
   if (notifyPending_.exchange(true)) return;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (released_) return;
+  if (released_ || !notifierAlive_) return;
   notify_.NonBlockingCall([](Napi::Env env, Napi::Function readable) {
     // While an environment shuts down (process exit, worker termination)
     // calling into JS fails; node-addon-api's Call() would then abort the
@@ -94,8 +92,14 @@ Delivery Job::Read() {
   return out;
 }
 
+void Job::NotifierFinalized() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  notifierAlive_ = false;
+}
+
 void Job::SetReferenced(Napi::Env env, bool referenced) {
-  if (!notifierAlive_) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!notifierAlive_ || released_) return;
   if (referenced) {
     notify_.Ref(env);
   } else {

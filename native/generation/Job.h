@@ -44,6 +44,8 @@ struct OutputEnd {
   // Tokens (prompt + generated, in order) now held by the output's sequence
   // from position 0, or -1 when its content is no longer that prefix.
   int32_t cachedTokens = -1;
+  // Beam search: transformers' sequences_scores entry of this output.
+  std::optional<float> score;
 };
 
 struct Finish {
@@ -98,7 +100,10 @@ class Job {
   Delivery Read();
   // Node keeps running while the job is referenced (default); see Generation.
   void SetReferenced(Napi::Env env, bool referenced);
-  void NotifierFinalized() { notifierAlive_ = false; }
+  // The notifier's finalizer: Node deletes a thread-safe function when its
+  // environment is torn down (process exit, worker termination) even while
+  // the engine thread still holds it, so after this the engine never touches it.
+  void NotifierFinalized();
 
  private:
   std::mutex mutex_;
@@ -109,8 +114,9 @@ class Job {
   bool deferred_ = false;             // engine thread: chunks not announced yet
   Clock::time_point lastNotify_{};    // engine thread
   Napi::ThreadSafeFunction notify_;
+  // Both under mutex_: every use of notify_ checks them first.
   bool released_ = false;      // engine side: notify_ released
-  bool notifierAlive_ = true;  // JS side: notify_ not yet finalized
+  bool notifierAlive_ = true;  // notify_ not yet finalized by Node
 };
 
 }  // namespace lg::generation

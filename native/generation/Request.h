@@ -1,14 +1,16 @@
 // Request: one generate() call as the native loop runs it: the prompt, the
-// sequences it writes (one per returned sequence), each with its own sampler
-// chain, and the stop conditions. Parsed and validated on the JS thread
+// sequences it writes (one per returned sequence, or one per beam), each with
+// its own sampler chain, and the stop conditions. Parsed and validated on the JS thread
 // (native/Generation.cc), read-only afterwards.
 #pragma once
 
 #include "../sampling/Chain.h"
+#include "beam/BeamConfig.h"
 
 #include <llama.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +26,10 @@ struct Request {
   // Leading prompt tokens already in outputs[0]'s cache (at positions 0..keep-1).
   int32_t keep = 0;
   // outputs[0] evaluates the prompt; the others get a copy of its cache.
+  // With `beam`, the outputs are the search's lanes (num_beams of them).
   std::vector<Output> outputs;
+  // Beam search (num_beams > 1): the returned sequences are its hypotheses.
+  std::optional<beam::BeamConfig> beam;
 
   std::vector<llama_token> eos;           // empty with ignore_eos
   std::vector<std::string> stopStrings;   // UTF-8

@@ -32,6 +32,8 @@ class Chain {
   void Accept(llama_token token);
   // Back to the state right after SetPrompt.
   void Reset();
+  // Group beam search: what the earlier groups chose in this step (see History).
+  void SetEarlierGroupTokens(std::vector<llama_token> tokens) { history_.earlierGroupTokens = std::move(tokens); }
 
  private:
   size_t vocabSize_;

@@ -16,6 +16,9 @@ using Scores = std::vector<float>;
 struct History {
   std::vector<llama_token> ids;  // prompt + generated tokens (HF's input_ids)
   size_t promptLength = 0;       // HF's input_ids_seq_length
+  // Group beam search: the tokens the earlier groups chose in this step (HF's
+  // current_tokens before this group), read by HammingDiversityLogitsProcessor.
+  std::vector<llama_token> earlierGroupTokens;
   size_t length() const { return ids.size(); }  // HF's cur_len
 };
 

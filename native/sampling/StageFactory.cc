@@ -2,6 +2,7 @@
 
 #include "../Args.h"
 #include "../Errors.h"
+#include "../grammar/GrammarStage.h"
 #include "LlamaStage.h"
 #include "TailFree.h"
 #include "hf/Processors.h"
@@ -68,6 +69,10 @@ class Params {
     if (!v.IsString()) Invalid(Where(key) + " must be a string");
     return v.As<Napi::String>().Utf8Value();
   }
+  std::string OptionalString(const char* key) const {
+    Napi::Value v = obj_.Get(key);
+    return v.IsUndefined() || v.IsNull() ? std::string() : String(key);
+  }
   bool Bool(const char* key) const { return obj_.Get(key).ToBoolean(); }
   // [[ids...], bias] pairs.
   std::vector<std::pair<TokenList, float>> Biases(const char* key) const {
@@ -122,6 +127,7 @@ const std::map<std::string, Factory>& Factories() {
          for (auto& w : words) lists.push_back(w.first);
          return hf::NoBadWords(lists, p.Tokens("eos"));
        }},
+      {"hamming_diversity", [](const Params& p, auto) { return hf::HammingDiversity(static_cast<float>(p.Number("penalty", 0, 1e9))); }},
       {"repetition_penalty", [](const Params& p, auto) { return hf::RepetitionPenalty(static_cast<float>(p.Number("penalty", 1e-9, 1e9))); }},
       {"no_repeat_ngram", [](const Params& p, auto) { return hf::NoRepeatNGram(p.Count("size")); }},
       {"min_length", [](const Params& p, auto) { return hf::MinLength(p.Count("length"), p.Tokens("eos")); }},
@@ -173,6 +179,9 @@ const std::map<std::string, Factory>& Factories() {
          std::string root = p.String("root");
          std::vector<std::string> patterns = p.Strings("trigger_patterns");
          TokenList tokens = p.Tokens("trigger_tokens");
+         if (!grammar::UseLlamaCppEngine(p.OptionalString("engine"))) {
+           return StagePtr(std::make_unique<grammar::GrammarStage>(v, text, root, p.Bool("lazy"), patterns, tokens));
+         }
          std::vector<const char*> c = CStrings(patterns);
          llama_sampler* s = p.Bool("lazy") ? llama_sampler_init_grammar_lazy_patterns(v, text.c_str(), root.c_str(), c.data(), c.size(),
                                                                                       tokens.data(), tokens.size())

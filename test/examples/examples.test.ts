@@ -288,6 +288,33 @@ describe('examples/concurrent.js', () => {
   });
 });
 
+describe('examples/beam-search.js', () => {
+  function lines(stdout: string): Array<{ index: number; score: number; text: string }> {
+    return [...stdout.matchAll(/^\[(\d+)\] score (-?[\d.]+) \((\w+)\): ("(?:[^"\\]|\\.)*")$/gm)].map((m) => ({
+      index: Number(m[1]),
+      score: Number(m[2]),
+      text: JSON.parse(m[4]) as string,
+    }));
+  }
+
+  it("prints the library's best hypotheses, best first, with their scores", async () => {
+    const stdout = await output('beam-search.js', ['The little dog', '--beams', '4', '--return', '3', '--tokens', '16']);
+    const context = await stories.createContext({ contextSize: 1024, sequences: 4, threads: 1 });
+    const expected = await context.generate('The little dog', { num_beams: 4, num_return_sequences: 3, max_new_tokens: 16, length_penalty: 1, early_stopping: true }).result;
+    context.dispose();
+    const got = lines(stdout);
+    expect(got.map((l) => l.index)).toEqual([0, 1, 2]);
+    expect(got.map((l) => l.text)).toEqual(expected.sequences.map((s) => s.text));
+    got.forEach((l, i) => expect(l.score).toBeCloseTo(expected.sequences[i].score!, 3));
+  });
+
+  it('forces a word into the output (constrained beam search)', async () => {
+    const got = lines(await output('beam-search.js', ['Once upon a time', '--force', 'ball', '--beams', '6', '--return', '1', '--tokens', '20']));
+    expect(got.length).toBe(1);
+    expect(got[0].text).toContain(' ball');
+  });
+});
+
 describe('examples/server.mjs', () => {
   let server: ChildProcessWithoutNullStreams;
   let base: string;

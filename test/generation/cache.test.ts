@@ -108,7 +108,7 @@ describe('errors', () => {
   it('rejects bad input with typed errors, synchronously', async () => {
     const context = await model.createContext({ contextSize: 256 });
     expect(() => context.generate('x', { top_p: 7 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    expect(() => context.generate('x', { num_beams: 4 })).toThrow(expect.objectContaining({ code: 'NOT_IMPLEMENTED' }));
+    expect(() => context.generate('x', { num_beams: 4 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' })); // 1 sequence, 4 beams
     expect(() => context.generate('x', { logits_processor: () => undefined })).toThrow(expect.objectContaining({ code: 'NOT_IMPLEMENTED' }));
     expect(() => context.generate([1, 99999])).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => context.generate('x', {}, { sequence: 3 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));

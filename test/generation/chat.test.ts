@@ -53,7 +53,12 @@ describe('chat templates', () => {
       expect(() => context.generate(messages)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('chat template') }));
       const r = await context.generate(messages, { max_new_tokens: 3 }, { chatTemplate: 'chatml' }).result;
       expect(r.tokens).toHaveLength(3);
-      expect(() => context.generate(messages, {}, { chatTemplate: '{{ nonsense }}' })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED' }));
+      // '{{ nonsense }}' is valid Jinja (an undefined variable renders as nothing): only llama.cpp's
+      // built-in renderer, which guesses the format from fragments, refuses it.
+      expect(() => context.generate(messages, {}, { chatTemplate: '{{ nonsense }}', renderer: 'llama.cpp' })).toThrow(
+        expect.objectContaining({ code: 'UNSUPPORTED' }),
+      );
+      expect(() => context.generate(messages, {}, { chatTemplate: '{% if %}' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
       context.dispose();
     } finally {
       stories.dispose();

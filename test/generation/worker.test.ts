@@ -73,4 +73,36 @@ describe('threads and processes', () => {
       expect(status, `delay ${delay}`).toBe(3);
     }
   });
+
+  it('survives workers terminated one after another while they generate on two sequences', () => {
+    // Regression: the engine thread called a generation's thread-safe function after Node had
+    // finalized it (Job::Notify from Engine::Retire), and a worker that was the addon's only user
+    // unloaded libggml, whose next load asserted on its own stale terminate handler: SIGABRT in
+    // 13 of 100 terminations. Now the notifier is checked under the job's lock and the addon is pinned.
+    const r = runChild(`
+      const { Worker } = require('node:worker_threads');
+      const code = \`
+        const { loadModel } = require(${lib});
+        (async () => {
+          const m = await loadModel(${JSON.stringify(STORIES_MODEL)});
+          const c = await m.createContext({ contextSize: 512, threads: 1, sequences: 2 });
+          const loop = async (sequence) => {
+            for (;;) for await (const x of c.generate('Once', { max_new_tokens: 100000, ignore_eos: true }, { contextShift: true, sequence })) void x;
+          };
+          await Promise.all([loop(0), loop(1)]);
+        })();
+      \`;
+      (async () => {
+        for (let i = 0; i < 12; i++) {
+          const w = new Worker(code, { eval: true });
+          w.on('error', () => {});
+          await new Promise((r) => setTimeout(r, 150 + i * 13));
+          await w.terminate();
+        }
+        console.log('survived');
+      })();
+    `);
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.stdout.trim()).toBe('survived');
+  });
 });

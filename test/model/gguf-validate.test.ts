@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LlamaError } from '../../lib/errors';
 import { readGgufHeader } from '../../lib/gguf/reader';
 import { GgmlType, type GgufHeader } from '../../lib/gguf/types';
-import { validateForLlama } from '../../lib/gguf/validate';
+import { validateForLlama, validateLoaded } from '../../lib/gguf/validate';
 import { runChild } from '../support/child';
 import { rewriteModel } from '../support/gguf-rewrite';
 import { getTinyModelPath } from '../support/random-llama';
@@ -57,9 +57,20 @@ describe('validateForLlama', () => {
     ['more experts used than there are', (h: GgufHeader) => { h.metadata['llama.expert_count'] = 4; h.metadata['llama.expert_used_count'] = 8; }, /expert_used_count/],
     ['experts without any used', (h: GgufHeader) => { h.metadata['llama.expert_count'] = 4; h.metadata['llama.expert_used_count'] = 0; }, /expert_used_count/],
     ['a quantized norm weight', (h: GgufHeader) => { h.tensors.find((t) => t.name.endsWith('attn_norm.weight'))!.type = GgmlType.Q8_0; }, /attn_norm.weight has type Q8_0/],
+    ['an F16 norm weight', (h: GgufHeader) => { h.tensors.find((t) => t.name.endsWith('ffn_norm.weight'))!.type = GgmlType.F16; }, /ffn_norm.weight has type F16; norm weights and biases must be F32/],
+    ['a BF16 bias', (h: GgufHeader) => { h.tensors[1] = { ...h.tensors[1], name: 'blk.0.attn_q.bias', type: GgmlType.BF16 }; }, /attn_q.bias has type BF16/],
+    ['token texts equal up to a NUL', (h: GgufHeader) => { const t = [...(h.metadata['tokenizer.ggml.tokens'] as string[])]; t[9] = `${t[8]}\0x`; h.metadata['tokenizer.ggml.tokens'] = t; }, /tokens 8 and 9 of tokenizer.ggml.tokens/],
     ['a duplicate token text', (h: GgufHeader) => { const t = [...(h.metadata['tokenizer.ggml.tokens'] as string[])]; t[7] = t[5]; h.metadata['tokenizer.ggml.tokens'] = t; }, /tokens 5 and 7 of tokenizer.ggml.tokens/],
   ])('%s', (_name, edit, message) => {
     expect(messageOf(edited(edit))).toMatch(message);
+  });
+
+  it('a multi-section rope without its sections is INVALID_MODEL once llama.cpp says the rope type', () => {
+    expect(() => validateLoaded(header, 8, 'model.gguf')).toThrow(/rope.dimension_sections needs a positive entry/);
+    expect(() => validateLoaded(header, 40, 'model.gguf')).toThrow(LlamaError);
+    const withSections = edited((h) => { h.metadata[`${h.metadata['general.architecture']}.rope.dimension_sections`] = [0, 16, 0, 0]; });
+    expect(() => validateLoaded(withSections, 8, 'model.gguf')).not.toThrow();
+    expect(() => validateLoaded(header, 0, 'model.gguf')).not.toThrow();
   });
 
   it('hybrid layers without attention (0 heads and 0 kv heads) are fine', () => {
@@ -101,6 +112,28 @@ describe('loadModel on a file llama.cpp asserts on', () => {
     `);
     expect(r.signal, r.stderr).toBeNull();
     expect(r.stdout).toMatch(new RegExp(`^INVALID_MODEL .*tokens ${a} and ${b} of tokenizer.ggml.tokens`));
+  });
+});
+
+describe('load-time asserts of llama.cpp', () => {
+  it.each([
+    ['nextn_predict_layers beyond block_count', { 'llama.nextn_predict_layers': { type: 'u32', value: 99 } }, /n_layer_nextn <= hparams.n_layer_all/],
+    ['an unknown rope scaling type', { 'llama.rope.scaling.type': { type: 'string', value: 'x' } }, /rope_scaling_type_train/],
+    ['expert groups without experts', { 'llama.expert_group_count': { type: 'u32', value: 2 } }, /n_expert_groups == 0/],
+  ] as const)('%s is INVALID_MODEL, not an abort', async (name, metadata, message) => {
+    // Regression: GGML_ASSERT in llama.cpp's hyperparameter loading aborted the process; the
+    // addon's AssertGuard turns asserts on the loading thread into a failed load.
+    const file = join(mkdtempSync(join(tmpdir(), 'gguf-assert-')), 'model.gguf');
+    await rewriteModel(path, file, { metadata: metadata as never });
+    const r = runChild(`
+      require('./dist').loadModel(${JSON.stringify(file)}).then(
+        () => console.log('loaded'),
+        (e) => console.log(e.code + ' ' + e.message),
+      );
+    `, [], { GGML_NO_BACKTRACE: '1' });
+    expect(r.signal, `${name}: ${r.stderr}`).toBeNull();
+    expect(r.stdout).toMatch(/^INVALID_MODEL .*llama.cpp assertion failed/);
+    expect(r.stdout).toMatch(message);
   });
 });
 

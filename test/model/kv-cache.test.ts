@@ -272,6 +272,26 @@ describe('state save/load', () => {
     }
   });
 
+  it('a count word of 0xffffffff anywhere in a state buffer fails fast, without a huge allocation', async () => {
+    // Regression (vendor patch 0004): the architecture-string length made llama.cpp allocate and
+    // zero 4 GiB (4-10 s) before failing; a cell count reserved a batch of 2^32 cells.
+    const c = await context({ sequences: 2 });
+    await c.evaluate(p(), { sequence: 1 });
+    const peakBefore = process.resourceUsage().maxRSS;
+    for (const sequence of [undefined, 1]) {
+      const state = await c.saveState({ sequence });
+      for (let at = 0; at + 4 <= state.length; at += 4) {
+        const bad = Buffer.from(state);
+        bad.writeUInt32LE(0xffffffff, at);
+        const started = Date.now();
+        const code = await c.loadState(bad, { sequence }).then(() => 'loaded', (e: LlamaError) => e.code);
+        expect(['STATE_IO', 'loaded'], `word at ${at}`).toContain(code);
+        expect(Date.now() - started, `word at ${at}`).toBeLessThan(2_000);
+      }
+    }
+    expect(process.resourceUsage().maxRSS - peakBefore).toBeLessThan(512 * 1024); // KiB
+  });
+
   it('rejects bad state with STATE_IO and keeps working', async () => {
     const c = await context();
     await c.evaluate(p());

@@ -247,6 +247,7 @@ const INVALID: { readonly [K in CanonicalField | AliasField]: readonly unknown[]
   diversity_penalty: [-0.5, 'x', NaN],
   length_penalty: [Infinity, 'x', NaN],
   early_stopping: ['always', 1, 'true'],
+  force_words_ids: [[], [[]], [[-1]], [1, 2], 'x', [[[1], [1, 2]]], [[[3], [3]]]],
   num_return_sequences: [0, 1.5, '2'],
   temperature: [-0.1, Infinity, NaN, '0.7'],
   top_k: [-1, 2.5, '40', Infinity],
@@ -424,6 +425,9 @@ describe('contradictions', () => {
     ['group beam search with sampling', [{ num_beams: 4, num_beam_groups: 2, diversity_penalty: 1, do_sample: true }], /^num_beam_groups .* needs do_sample: false/],
     ['several greedy sequences', [{ n: 2 }], /^num_return_sequences \(2\) > 1 needs do_sample: true or num_beams > 1/],
     ['more sequences than beams', [{ num_beams: 2, num_return_sequences: 3 }], /^num_return_sequences \(3\) must not exceed num_beams \(2\)/],
+    ['constraints without beams', [{ force_words_ids: [[5]] }], /^force_words_ids \(constrained beam search\) needs num_beams > 1/],
+    ['constraints with sampling', [{ num_beams: 2, do_sample: true, force_words_ids: [[5]] }], /^force_words_ids .* needs do_sample: false/],
+    ['constraints with groups', [{ num_beams: 4, num_beam_groups: 2, diversity_penalty: 1, force_words_ids: [[5]] }], /^force_words_ids .* num_beam_groups/],
     ['min_new_tokens > max_new_tokens', [{ min_new_tokens: 10, max_new_tokens: 5 }], /^min_new_tokens \(10\) must not exceed max_new_tokens \(5\)/],
     ['mirostat with greedy decoding', [{ mirostat: 2 }], /^mirostat \(2\) needs do_sample: true \(do_sample is false, the default\)/],
     ['temperature 0 when sampling', [model, { temperature: 0 }], /^temperature must be > 0 when do_sample is true \(do_sample from model\)/],
@@ -494,7 +498,7 @@ describe('warnings', () => {
 describe('assertImplemented', () => {
   const defaults = resolveConfig().values;
   it.each<[CanonicalField, unknown]>([
-    ['num_beams', 2], ['num_beam_groups', 2], ['diversity_penalty', 0.5], ['prompt_lookup_num_tokens', 10],
+    ['prompt_lookup_num_tokens', 10],
     ['max_matching_ngram_size', 2], ['num_assistant_tokens', 5], ['num_assistant_tokens_schedule', 'heuristic'],
     ['assistant_confidence_threshold', 0.5], ['assistant_early_exit', 4], ['assistant_lookbehind', 5],
     ['target_lookbehind', 5], ['assistant_model', {}],
@@ -504,10 +508,11 @@ describe('assertImplemented', () => {
     expect(err.message).toMatch(new RegExp(`^${field} \\(.*\\): .* is not implemented$`));
   });
 
-  it('accepts defaults and beam-only fields that merely warn', () => {
+  it('accepts defaults, and the beam search family (implemented natively)', () => {
     expect(() => assertImplemented(defaults)).not.toThrow();
     expect(() => assertImplemented(resolveConfig({ length_penalty: 0.5, early_stopping: true, num_beams: 1 }).values)).not.toThrow();
-    expect(errorOf(() => assertImplemented(resolveConfig({ num_beams: 4 }).values)).message).toBe('num_beams (4): beam search is not implemented');
+    expect(() => assertImplemented(resolveConfig({ num_beams: 4, num_beam_groups: 2, diversity_penalty: 0.5 }).values)).not.toThrow();
+    expect(() => assertImplemented(resolveConfig({ num_beams: 4, force_words_ids: [[5, 6], [[7], [8, 9]]] }).values)).not.toThrow();
   });
 });
 
@@ -558,7 +563,7 @@ describe('explain', () => {
     const dynamic = rowsOf({ do_sample: true, temperature: 0.8, dynatemp_range: 0.3 }).find((r) => r.field === 'temperature');
     expect(dynamic).toMatchObject({ semantics: 'llama.cpp', implementation: 'llama_sampler_init_temp_ext' });
     expect(rowsOf({ length_penalty: 0.5 }).find((r) => r.field === 'length_penalty')).toMatchObject({
-      semantics: 'not implemented', stage: 'none', note: expect.stringContaining('`num_beams` is 1, so `length_penalty` (0.5) has no effect'),
+      semantics: 'transformers', stage: '7. draw', note: expect.stringContaining('`num_beams` is 1, so `length_penalty` (0.5) has no effect'),
     });
     const greedy = rowsOf(modelConfigLayer({ temp: 0.6 }), { do_sample: false }).find((r) => r.field === 'temperature');
     expect(greedy?.note).toContain('`do_sample` is false, so `temperature` (0.6) has no effect');

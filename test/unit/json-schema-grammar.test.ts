@@ -980,6 +980,39 @@ describe('jsonSchemaToGbnf: unsupported and invalid schemas', () => {
     check({ type: 'array', items: { type: 'integer' }, uniqueItems: false }, { valid: [[1, 1]] });
   });
 
+  it('checks its arguments and refuses oversized schemas before converting them', () => {
+    // Regression (issue 12's harness): null options threw a TypeError, non-object options and
+    // non-plain schemas were accepted, a 10,000-property schema was "nested too deeply", and a
+    // 100,000-value enum or 1,000 nested arrays were converted for seconds on the JS thread.
+    const code = (f: () => unknown): string => {
+      try {
+        f();
+        return 'ok';
+      } catch (err) {
+        expect(err).toBeInstanceOf(LlamaError);
+        return `${(err as LlamaError).code} ${(err as LlamaError).message}`;
+      }
+    };
+    expect(code(() => jsonSchemaToGbnf({ type: 'string' }, null as never))).toMatch(/^INVALID_ARGUMENT .*options must be an object/);
+    expect(code(() => jsonSchemaToGbnf({ type: 'string' }, 5 as never))).toMatch(/^INVALID_ARGUMENT/);
+    expect(code(() => jsonSchemaToGbnf({ type: 'string' }, { dotall: 1 } as never))).toMatch(/dotall must be a boolean/);
+    expect(code(() => jsonSchemaToGbnf({ type: 'string' }, { dotal: true } as never))).toMatch(/unknown .* key 'dotal'/);
+    expect(code(() => jsonSchemaToGbnf(new Date()))).toMatch(/not a Date or a Map/);
+    expect(code(() => jsonSchemaToGbnf(new Map() as never))).toMatch(/not a Date or a Map/);
+    const wide = { type: 'object', properties: Object.fromEntries(Array.from({ length: 10000 }, (_, i) => [`p${i}`, { type: 'integer' }])) };
+    expect(code(() => jsonSchemaToGbnf(wide))).toMatch(/more than a grammar may hold/);
+    expect(code(() => jsonSchemaToGbnf({ enum: Array.from({ length: 100000 }, (_, i) => `v${i}`) }))).toMatch(/more than a grammar may hold/);
+    let deep: object = { type: 'integer' };
+    for (let i = 0; i < 1000; i++) deep = { type: 'array', items: deep };
+    expect(code(() => jsonSchemaToGbnf(deep))).toMatch(/nests 1001 levels/);
+    const cyclic: Record<string, unknown> = { type: 'object' };
+    cyclic.properties = { self: cyclic };
+    expect(code(() => jsonSchemaToGbnf(cyclic))).toMatch(/cannot be written as JSON/);
+    let fine: object = { type: 'integer' };
+    for (let i = 0; i < 20; i++) fine = { type: 'array', items: fine };
+    expect(code(() => jsonSchemaToGbnf(fine))).toBe('ok');
+  });
+
   it('throws for malformed schemas', () => {
     const bad: [unknown, RegExp][] = [
       [[], /must be an object or a boolean/],

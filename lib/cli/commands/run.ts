@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { generationConfigLayer, modelConfigLayer, resolveConfig, type ResolvedGenerationConfig } from '../../config';
 import type { Context } from '../../context';
 import { isLlamaError } from '../../errors';
+import { sequencesNeeded } from '../../generation/beam';
 import type { ChatMessage, GenerateOptions, GenerationInput } from '../../generation/types';
 import { configFlags, configFromFlags, unescape } from '../configFlags';
 import { parseCommand, standardFlags } from '../command';
@@ -104,7 +105,8 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
       throw err;
     }
     for (const warning of config.warnings) io.stderr.write(`llama-generate: warning: ${warning}\n`);
-    const context = await model.createContext(ctxOpts);
+    // one sequence per returned sequence, or per beam for a beam search
+    const context = await model.createContext({ ...ctxOpts, sequences: sequencesNeeded(config.values) });
     const options: GenerateOptions = {};
     if (chatTemplate !== undefined) options.chatTemplate = unescape(chatTemplate);
     if (shiftKeep !== undefined) options.contextShift = { keep: shiftKeep };
@@ -147,7 +149,7 @@ async function generateOnce(
     let wroteNewline = true;
     for await (const chunk of generation) {
       progress.stop();
-      if (json || chunk.text.length === 0) continue;
+      if (json || chunk.index !== 0 || chunk.text.length === 0) continue; // the first (a beam search's best) sequence
       io.stdout.write(chunk.text);
       wroteNewline = chunk.text.endsWith('\n');
     }

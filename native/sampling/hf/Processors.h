@@ -17,6 +17,9 @@ using StagePtr = std::unique_ptr<Stage>;
 StagePtr SequenceBias(std::vector<std::pair<TokenList, float>> biases);
 // NoBadWordsLogitsProcessor: a sequence bias of -inf; single-token words equal to an EOS are dropped.
 StagePtr NoBadWords(const std::vector<TokenList>& words, const TokenList& eos);
+// HammingDiversityLogitsProcessor: subtracts penalty × the number of times the
+// earlier groups of a group beam search chose each token in this step.
+StagePtr HammingDiversity(float penalty);
 StagePtr RepetitionPenalty(float penalty);
 StagePtr NoRepeatNGram(size_t n);
 StagePtr MinLength(size_t minLength, TokenList eos);

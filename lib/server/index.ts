@@ -1,0 +1,6 @@
+/** The OpenAI-compatible HTTP server: {@link createServer}; see docs/server.md. */
+export { createServer, LlamaServer } from './server';
+export type { ServerAddress, ServerStats } from './server';
+export type { ServerOptions } from './options';
+export type { OpenAIErrorBody } from './errors';
+export type { ParsedToolCall, ToolCallFields } from './toolCalls';

@@ -1,0 +1,85 @@
+/**
+ * Tools in and tool calls out, in OpenAI's chat shape. The request's `tools`
+ * go to the chat template (`generate()`'s `tools` option); `tool_choice` and
+ * `parallel_tool_calls` go to `generate()` as `toolChoice` /
+ * `parallelToolCalls` where the library parses tool calls (issue 15 §2). A
+ * result (or chunk) with `toolCalls` becomes OpenAI's `tool_calls`, and
+ * `reasoning` becomes `reasoning_content` (the name llama.cpp's server and
+ * DeepSeek use). @internal
+ */
+import { randomBytes } from 'node:crypto';
+import { badRequest } from './errors';
+
+/** A tool call as the library reports it (`result.toolCalls`, `chunk.toolCalls`). */
+export interface ParsedToolCall {
+  /** The call's id, when the model or the library gave one. */
+  id?: string;
+  /** The function's name. */
+  name: string;
+  /** Its arguments: a JSON string or the parsed object. */
+  arguments: string | Record<string, unknown>;
+}
+
+/** What the server reads of a result or chunk beyond the text: the library's tool-call parsing (when it has it). */
+export interface ToolCallFields {
+  /** Tool calls parsed out of the output. */
+  toolCalls?: readonly ParsedToolCall[];
+  /** Reasoning (`<think>...</think>`) separated from the answer. */
+  reasoning?: string;
+}
+
+/** OpenAI's `tool_calls` entry. */
+export interface OpenAIToolCall {
+  index: number;
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** `toolCalls` in OpenAI's shape: ids made up where missing, arguments as JSON text. */
+export function openAIToolCalls(calls: readonly ParsedToolCall[]): OpenAIToolCall[] {
+  return calls.map((call, index) => ({
+    index,
+    id: call.id ?? `call_${randomBytes(12).toString('hex')}`,
+    type: 'function',
+    function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) },
+  }));
+}
+
+/** The generate() options for a request's `tools`, `tool_choice` and `parallel_tool_calls`. */
+export function toolOptions(tools: unknown, toolChoice: unknown, parallel: unknown): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  if (tools !== undefined && tools !== null) {
+    if (!Array.isArray(tools)) throw badRequest('tools must be an array of tool definitions', 'tools');
+    tools.forEach((tool, i) => {
+      const fn = (tool as { function?: { name?: unknown } } | null)?.function;
+      if (typeof tool !== 'object' || tool === null || (tool as { type?: unknown }).type !== 'function' || typeof fn?.name !== 'string') {
+        throw badRequest(`tools[${i}] must be { type: 'function', function: { name, description?, parameters? } }`, 'tools');
+      }
+    });
+    if (tools.length > 0) options.tools = tools;
+  }
+  if (toolChoice !== undefined && toolChoice !== null && toolChoice !== 'auto') {
+    const named = typeof toolChoice === 'object' && (toolChoice as { type?: unknown }).type === 'function';
+    if (toolChoice !== 'none' && toolChoice !== 'required' && !named) {
+      throw badRequest("tool_choice must be 'auto', 'none', 'required' or { type: 'function', function: { name } }", 'tool_choice');
+    }
+    if (options.tools === undefined && toolChoice !== 'none') throw badRequest('tool_choice needs tools', 'tool_choice');
+    options.toolChoice = toolChoice;
+  }
+  if (parallel !== undefined && parallel !== null) {
+    if (typeof parallel !== 'boolean') throw badRequest('parallel_tool_calls must be a boolean', 'parallel_tool_calls');
+    if (options.tools !== undefined) options.parallelToolCalls = parallel;
+  }
+  return options;
+}
+
+/**
+ * Whether a generate() error is the library refusing the tool-call options
+ * it does not know yet: then the request gets a 400 that says so.
+ */
+export function unsupportedToolOption(message: string): string | undefined {
+  const m = /unknown generate options key '(toolChoice|parallelToolCalls)'/.exec(message);
+  if (!m) return undefined;
+  return m[1] === 'toolChoice' ? 'tool_choice' : 'parallel_tool_calls';
+}

@@ -1,0 +1,122 @@
+// Engine, step 4: sampling what the decode gave. Every output that asked
+// for logits samples with its chain (the first output, after the shared
+// prompt, hands a copy of its cache to its siblings); every beam search
+// gets all its beams' rows at once and runs one search step.
+#include "Engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace lg::generation {
+namespace {
+
+TokenLogprob Logprobs(const float* row, int32_t n, llama_token chosen, int32_t top) {
+  const float max = *std::max_element(row, row + n);
+  double sum = 0;
+  for (int32_t i = 0; i < n; i++) sum += std::exp(static_cast<double>(row[i] - max));
+  const auto lse = static_cast<float>(max + std::log(sum));
+  TokenLogprob out;
+  out.token = chosen;
+  out.logprob = row[chosen] - lse;
+  if (top > 0) {
+    const int32_t k = std::min(top, n);
+    std::vector<int32_t> ids(static_cast<size_t>(n));
+    std::iota(ids.begin(), ids.end(), 0);
+    std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [row](int32_t a, int32_t b) {
+      return row[a] > row[b] || (row[a] == row[b] && a < b);
+    });
+    for (int32_t i = 0; i < k; i++) out.top.emplace_back(ids[static_cast<size_t>(i)], row[ids[static_cast<size_t>(i)]] - lse);
+  }
+  return out;
+}
+
+}  // namespace
+
+void Engine::SampleOutputs(const StepBatch& batch) {
+  std::vector<Active*> searches;  // beam searches with rows to step over
+  for (size_t i = 0; i < batch.slots.size(); i++) {
+    Slot& s = *batch.slots[i];
+    Active& a = *batch.owners[i];
+    if (a.completed) continue;
+    if (s.phase == Slot::Phase::kPrompt && s.index == 0 && !a.promptDone) {
+      a.job->PushProgress({static_cast<int32_t>(a.cachedPromptTokens + s.evaluated), static_cast<int32_t>(a.job->request.prompt.size())});
+    }
+    if (s.batchIndex < 0) continue;
+    const float* row = llama_get_logits_ith(state_->ctx.get(), s.batchIndex);
+    s.batchIndex = -1;
+    if (a.beams) {  // stepped once all its lanes' rows are in
+      a.beams->SetRow(s, row);
+      if (std::find(searches.begin(), searches.end(), &a) == searches.end()) searches.push_back(&a);
+      continue;
+    }
+    try {
+      if (row == nullptr) throw LlamaException(code::kInternal, "llama.cpp returned no logits");
+      Sample(a, s, row);
+    } catch (const std::exception& e) {
+      Fail(a, Classify(e));
+    }
+  }
+  for (Active* a : searches) StepBeams(*a);
+}
+
+void Engine::StepBeams(Active& a) {
+  if (a.completed) return;
+  if (!a.promptDone) MarkPromptDone(a);
+  try {
+    a.beams->Advance();
+  } catch (const std::exception& e) {
+    Fail(a, Classify(e));
+  }
+}
+
+void Engine::SampleOne(Slot& slot, const float* row) {
+  const Request& r = slot.job.request;
+  const auto n = static_cast<size_t>(state_->nVocab);
+  slot.phase = Slot::Phase::kGenerate;
+  sampling::Scores scores(row, row + n);
+  llama_token token;
+  std::vector<float> processed;
+  if (r.outputScores) {
+    slot.chain.Apply(scores, 0, slot.chain.size());
+    token = slot.chain.Pick(scores);
+    processed = std::move(scores);
+  } else {
+    token = slot.chain.Sample(scores);
+  }
+  if (std::find(r.eos.begin(), r.eos.end(), token) != r.eos.end()) {
+    slot.Finish("eos");
+    return;
+  }
+  slot.chain.Accept(token);
+  TokenLogprob logprob;
+  if (r.topLogprobs >= 0) logprob = Logprobs(row, static_cast<int32_t>(n), token, r.topLogprobs);
+  std::vector<float> raw;
+  if (r.outputLogits) raw.assign(row, row + n);
+  const bool finished = slot.Add(token, r.topLogprobs >= 0 ? &logprob : nullptr, r.outputScores ? &processed : nullptr,
+                                 r.outputLogits ? &raw : nullptr);
+  if (!finished) slot.next = token;
+}
+
+void Engine::Sample(Active& a, Slot& slot, const float* row) {
+  const bool first = slot.index == 0 && !a.promptDone;
+  if (first) MarkPromptDone(a);
+  SampleOne(slot, row);
+  if (!first) return;
+  // num_return_sequences: the others start from a copy of the evaluated prompt.
+  llama_memory_t mem = state_->Memory();
+  for (size_t i = 1; i < a.slots.size(); i++) {
+    Slot& s = *a.slots[i];
+    if (s.phase != Slot::Phase::kWaiting) continue;
+    llama_memory_seq_cp(mem, slot.sequence, s.sequence, -1, -1);
+    s.nPast = slot.nPast;
+    SampleOne(s, row);
+  }
+}
+
+void Engine::MarkPromptDone(Active& a) {
+  a.promptDone = true;
+  a.promptEnd = Clock::now();
+}
+
+}  // namespace lg::generation

@@ -1,0 +1,221 @@
+/**
+ * The grammar engine (native/grammar/) against llama.cpp's own grammar
+ * sampler, through the same public path (the native sampler's processed
+ * scores): at every step the set of -inf scores must be identical, on every
+ * vocabulary in vendor/llama.cpp/models, for the bundled grammars, JSON-schema
+ * grammars, random grammars and lazy grammars, along random token histories
+ * that favour what makes engines differ: tokens ending inside a UTF-8
+ * character (and their continuations), structural tokens, end-of-generation
+ * tokens, tokens named by <[id]>.
+ *
+ * GRAMMAR_EXACTNESS=full runs more grammars and longer histories.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { jsonSchemaToGbnf, loadModel, type Model } from '../../lib/index';
+import { nativeModelOf } from '../../lib/model';
+import { planChain, type ChainPlan } from '../../lib/sampling/plan';
+import { buildNativeSampler } from '../../lib/sampling/sampler';
+import type { NativeSampler } from '../../lib/native';
+import { ROOT } from '../support/models';
+import { mulberry32 } from '../support/random';
+import { randomGrammar } from '../support/random-grammar';
+
+const FULL = process.env.GRAMMAR_EXACTNESS === 'full';
+const RANDOM_GRAMMARS = FULL ? 40 : 8;
+const STEPS = FULL ? 24 : 10;
+/** A history stops when llama.cpp takes longer than this for one step. */
+const SLOW_MS = 5000;
+
+const MODELS = join(ROOT, 'vendor', 'llama.cpp', 'models');
+const VOCABS = readdirSync(MODELS).filter((f) => /^ggml-vocab-.*\.gguf$/.test(f)).sort();
+
+const TOOL_SCHEMA = {
+  type: 'object',
+  properties: {
+    name: { enum: ['get_weather', 'search_flights', 'créer_note'] },
+    arguments: {
+      type: 'object',
+      properties: {
+        city: { type: 'string', minLength: 1 },
+        date: { type: 'string', format: 'date' },
+        units: { enum: ['celsius', 'fahrenheit'] },
+        legs: {
+          type: 'array',
+          items: { type: 'object', properties: { from: { type: 'string' }, at: { type: 'string', format: 'date-time' }, seats: { type: 'integer', minimum: 1 } }, required: ['from'] },
+          maxItems: 3,
+        },
+        id: { type: 'string', format: 'uuid' },
+      },
+      required: ['city'],
+    },
+  },
+  required: ['name', 'arguments'],
+};
+
+function fixedGrammars(): [string, string][] {
+  const dir = join(ROOT, 'vendor', 'llama.cpp', 'grammars');
+  const out: [string, string][] = readdirSync(dir)
+    .filter((f) => f.endsWith('.gbnf'))
+    .sort()
+    .map((f) => [f, readFileSync(join(dir, f), 'utf8')]);
+  const schemas: [string, object][] = [
+    ['tool call', TOOL_SCHEMA],
+    ['any object', { type: 'object' }],
+    ['strings', { type: 'object', properties: { s: { type: 'string', maxLength: 5 }, p: { type: 'string', pattern: '^[a-zé]{2,4}-[0-9]+$' } }, required: ['s', 'p'] }],
+    ['numbers', { type: 'array', items: { type: 'number', minimum: -10, maximum: 1000 }, minItems: 1, maxItems: 4 }],
+  ];
+  for (const [name, schema] of schemas) out.push([`json_schema ${name}`, jsonSchemaToGbnf(schema)]);
+  return FULL ? out : out.filter(([name]) => /json\.gbnf|json_arr|arithmetic|japanese|chess|json_schema (tool|any|strings)/.test(name));
+}
+
+/** Per-vocabulary token facts the picker uses. */
+interface VocabInfo {
+  size: number;
+  partialEnd: Set<number>; // pieces ending inside a UTF-8 sequence
+  structural: Set<number>; // pieces of ASCII punctuation / whitespace only
+  eog: Set<number>;
+  named: number[]; // tokens random grammars may name with <[id]>
+}
+
+function endsInsideCharacter(piece: Uint8Array): boolean {
+  for (let back = 1; back <= Math.min(4, piece.length); back++) {
+    const b = piece[piece.length - back]!;
+    if (b < 0x80) return false;
+    if (b >= 0xc0) return back < (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2);
+  }
+  return false;
+}
+
+function vocabInfo(model: Model): VocabInfo {
+  const info: VocabInfo = { size: model.vocabSize, partialEnd: new Set(), structural: new Set(), eog: new Set(), named: [] };
+  for (let t = 0; t < model.vocabSize; t++) {
+    const piece = model.tokenToPiece(t, { special: true });
+    if (model.isEog(t)) info.eog.add(t);
+    if (piece.length > 0 && endsInsideCharacter(piece)) info.partialEnd.add(t);
+    if (piece.length > 0 && piece.every((b) => b < 0x80 && !/[A-Za-z0-9]/.test(String.fromCharCode(b)))) info.structural.add(t);
+  }
+  for (const text of ['a', '{', ' ', '"', 'é']) {
+    const ids = model.tokenize(text, { addSpecial: false });
+    if (ids.length === 1) info.named.push(ids[0]!);
+  }
+  return info;
+}
+
+interface Counts {
+  masks: number;
+  partialMasks: number;
+  lazyWaiting: number;
+  runs: number;
+  allowedTotal: number;
+  slow: number;
+}
+
+const totals = new Map<string, Counts>();
+afterAll(() => {
+  const sum = (k: keyof Counts): number => [...totals.values()].reduce((n, c) => n + c[k], 0);
+  console.log(
+    `grammar engine exactness: ${totals.size} vocabularies, ${sum('runs')} grammar runs, ${sum('masks')} masks compared ` +
+      `(${sum('partialMasks')} after a token ending inside a character, ${sum('lazyWaiting')} of a lazy grammar before its trigger), ` +
+      `${sum('allowedTotal')} allowed token verdicts; ${sum('slow')} histories stopped where llama.cpp took over ${SLOW_MS / 1000} s a step`,
+  );
+});
+
+function withEngine(plan: ChainPlan, engine: string): ChainPlan {
+  return { ...plan, stages: plan.stages.map((s) => (s.kind === 'grammar' ? { ...s, engine } : s)) };
+}
+
+/** Runs both engines along one random history; fails at the first step whose -inf sets differ. */
+function compare(model: Model, info: VocabInfo, plan: ChainPlan, random: () => number, counts: Counts, label: string, force?: Map<number, number>): void {
+  const started = performance.now();
+  if (process.env.GRAMMAR_EXACTNESS_TRACE) console.log(`${label} ...`);
+  const handle = nativeModelOf(model);
+  const ours: NativeSampler = buildNativeSampler(withEngine(plan, 'llama-generate'), handle, new Int32Array(0), 0);
+  const ref: NativeSampler = buildNativeSampler(withEngine(plan, 'llama.cpp'), handle, new Int32Array(0), 0);
+  const zeros = new Float32Array(info.size);
+  let partial = false;
+  const history: number[] = [];
+  try {
+    for (let step = 0; step < STEPS; step++) {
+      const before = performance.now();
+      const expected = ref.apply(zeros, 0, 1);
+      if (performance.now() - before > SLOW_MS) {
+        counts.slow++; // llama.cpp's own evaluation is too slow to go on (an exponentially ambiguous grammar)
+        break;
+      }
+      const actual = ours.apply(zeros, 0, 1);
+      const allowed: number[] = [];
+      for (let t = 0; t < info.size; t++) {
+        const r = expected[t] === -Infinity;
+        if (r !== (actual[t] === -Infinity)) {
+          const piece = JSON.stringify(Buffer.from(model.tokenToPiece(t, { special: true })).toString('latin1'));
+          expect.fail(`${label}: step ${step}, token ${t} ${piece}: llama.cpp ${r ? 'rejects' : 'allows'} it, ours does not (history ${JSON.stringify(history)})`);
+        }
+        if (!r) allowed.push(t);
+      }
+      counts.masks++;
+      counts.allowedTotal += allowed.length;
+      if (partial) counts.partialMasks++;
+      if (allowed.length === info.size) counts.lazyWaiting++;
+      if (allowed.length === 0) break;
+      const forced = force?.get(step);
+      let token: number;
+      if (forced !== undefined) {
+        token = forced;
+      } else {
+        const r = random();
+        const from = (set: Set<number>): number[] => allowed.filter((t) => set.has(t));
+        const pool =
+          r < 0.3 ? from(info.partialEnd) : r < 0.38 ? from(info.eog) : r < 0.75 ? from(info.structural) : r < 0.8 ? allowed.filter((t) => info.named.includes(t)) : allowed;
+        const choices = pool.length > 0 ? pool : allowed;
+        token = choices[Math.floor(random() * choices.length)]!;
+      }
+      if (info.eog.has(token) && allowed.length < info.size && allowed.every((t) => info.eog.has(t))) break; // only the end is left
+      history.push(token);
+      ref.accept(token);
+      ours.accept(token);
+      partial = info.partialEnd.has(token);
+    }
+  } finally {
+    ours.dispose();
+    ref.dispose();
+  }
+  counts.runs++;
+  if (process.env.GRAMMAR_EXACTNESS_TRACE) console.log(`${label.split('\n')[0]}: ${(performance.now() - started).toFixed(0)} ms, rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
+}
+
+describe.each(VOCABS)('grammar engine = llama.cpp on %s', (file) => {
+  it('bundled, JSON-schema, random and lazy grammars, random histories', async () => {
+    const model = await loadModel(join(MODELS, file), { vocabOnly: true });
+    try {
+      const info = vocabInfo(model);
+      const counts: Counts = { masks: 0, partialMasks: 0, lazyWaiting: 0, runs: 0, allowedTotal: 0, slow: 0 };
+      totals.set(file, counts);
+      const random = mulberry32(0x5eed + file.length * 7919);
+      const vocabSize = model.vocabSize;
+      for (const [name, grammar] of fixedGrammars()) {
+        compare(model, info, planChain({ grammar }, { vocabSize }), random, counts, `${file} ${name}`);
+      }
+      for (let i = 0; i < RANDOM_GRAMMARS; i++) {
+        const grammar = randomGrammar(random, info.named);
+        compare(model, info, planChain({ grammar }, { vocabSize }), random, counts, `${file} random grammar ${i}:\n${grammar}\n`);
+      }
+      // Lazy: nothing constrained until the trigger word, then the grammar from the word on
+      // (a token that holds the word in its middle replays only its rest).
+      const brace = model.tokenize('{', { addSpecial: false });
+      const xBrace = model.tokenize('ab{', { addSpecial: false });
+      const json = readFileSync(join(ROOT, 'vendor', 'llama.cpp', 'grammars', 'json.gbnf'), 'utf8');
+      for (const trigger of [brace, xBrace]) {
+        if (trigger.length === 0) continue;
+        const plan = planChain({ grammar: json, grammar_lazy: true, grammar_trigger_words: ['{'] }, { vocabSize });
+        const force = new Map<number, number>();
+        trigger.forEach((t, k) => force.set(2 + k, t));
+        compare(model, info, plan, random, counts, `${file} lazy json.gbnf (trigger ${JSON.stringify([...trigger])})`, force);
+      }
+      expect(counts.masks).toBeGreaterThan(0);
+    } finally {
+      model.dispose();
+    }
+  }, 600_000);
+});

@@ -1,0 +1,87 @@
+/**
+ * Concurrent requests on one context (8 clients on 4 sequences: all
+ * complete, greedy answers as when alone), and aborts: a client that stops
+ * reading a stream, or drops a non-streamed request, stops its generation
+ * and frees its sequence.
+ */
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, waitFor, type TestServer } from './support';
+
+let t: TestServer;
+
+const LONG = { max_tokens: 100_000, ignore_eos: true } as object;
+
+beforeAll(async () => {
+  t = await startServer({ parallel: 4 });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+/** Resolves once the context has no running generation (a KV-cache operation waits for that), with the wait in ms. */
+async function contextFree(): Promise<number> {
+  const start = performance.now();
+  await t.server.context!.sequencePositions(0);
+  return performance.now() - start;
+}
+
+describe('concurrency', () => {
+  it('serves 8 clients at once on --parallel 4: all complete, each greedy answer as when alone', async () => {
+    const prompts = Array.from({ length: 8 }, (_, i) => `Once upon a time there was a ${['cat', 'dog', 'bird', 'fish', 'frog', 'king', 'girl', 'boy'][i]}`);
+    const alone = [];
+    for (const prompt of prompts) alone.push((await t.client.completions.create({ model: 'x', prompt, max_tokens: 24, temperature: 0 })).choices[0].text);
+    const together = await Promise.all(
+      prompts.map(async (prompt, i) => {
+        if (i % 2 === 0) return (await t.client.completions.create({ model: 'x', prompt, max_tokens: 24, temperature: 0 })).choices[0].text;
+        const stream = await t.client.completions.create({ model: 'x', prompt, max_tokens: 24, temperature: 0, stream: true });
+        let text = '';
+        for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
+        return text;
+      }),
+    );
+    expect(together).toEqual(alone);
+    expect(t.server.stats().active).toBe(0);
+  });
+
+  it('8 concurrent chat streams with sampling all finish with a finish_reason', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const stream = await t.client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: `Story ${i}` }], max_tokens: 32, seed: i, stream: true });
+        let finish: string | null = null;
+        for await (const chunk of stream) finish = chunk.choices[0]?.finish_reason ?? finish;
+        return finish;
+      }),
+    );
+    for (const finish of results) expect(['stop', 'length']).toContain(finish);
+  });
+});
+
+describe('aborts', () => {
+  it('stops the generation when the client closes the stream', async () => {
+    const stream = await t.client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'Go on' }], stream: true, ...LONG });
+    let chunks = 0;
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.content) chunks++;
+      if (chunks === 3) break; // the openai client aborts the HTTP request
+    }
+    await waitFor(() => t.server.stats().active === 0, 3000, 'the request to end');
+    expect(await contextFree()).toBeLessThan(1000);
+    // and the context serves the next request as usual
+    const r = await t.client.completions.create({ model: 'x', prompt: 'Once', max_tokens: 4, temperature: 0 });
+    expect(r.choices[0].finish_reason).toBe('length');
+  });
+
+  it('stops a non-streamed generation when the client disconnects (raw socket)', async () => {
+    const body = JSON.stringify({ model: 'x', prompt: 'Once upon a time', ...LONG });
+    const { port } = new URL(t.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(`POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    await waitFor(() => t.server.stats().active === 1, 3000, 'the request to start');
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    await waitFor(() => t.server.stats().active === 0, 3000, 'the request to end');
+    expect(await contextFree()).toBeLessThan(1000);
+  });
+});
