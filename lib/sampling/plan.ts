@@ -8,6 +8,7 @@ import { randomInt } from 'node:crypto';
 import { DEFAULT_SAMPLER_ORDER, type GenerationValues } from '../config';
 import { invalidArgument } from '../errors';
 import { checkGrammar } from '../grammar/gbnf/check';
+import { checkGrammarLimits } from '../grammar/limits';
 
 /** The resolved config fields the chain reads (snake_case, as in GenerationConfig). */
 export type PlanValues = Partial<GenerationValues>;
@@ -162,7 +163,12 @@ const wordPattern = (word: string): string => `[\\s\\S]*?(${word.replace(/[.*+?^
 function grammarStages(v: PlanValues, context: PlanContext): StageDescriptor[] {
   const grammar = v.grammar ?? context.jsonSchemaGrammar;
   if (!grammar) return [];
-  checkGrammar(grammar, v.grammar ? 'grammar' : 'the grammar of json_schema');
+  // A user's grammar is parsed as llama.cpp would parse it, for errors that name the rule and
+  // position; the converter's own output is known to parse (every grammar it makes in the tests
+  // passes checkGrammar), so it only gets the size bounds, which keeps a large schema's first
+  // use off the JS thread's critical path.
+  if (v.grammar) checkGrammar(grammar, 'grammar');
+  else checkGrammarLimits(grammar, 'the grammar of json_schema');
   const patterns = [...(v.grammar_trigger_patterns ?? []), ...(v.grammar_trigger_words ?? []).map(wordPattern)];
   return [{ kind: 'grammar', grammar, root: 'root', lazy: v.grammar_lazy === true, trigger_patterns: patterns, trigger_tokens: [] }];
 }
