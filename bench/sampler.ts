@@ -11,7 +11,7 @@
  *   --stages     also time each stage of our chain and of llama.cpp's alone
  *                (the per-stage breakdown used to find slow stages)
  *   --quick      1 run of 50 tokens (smoke test)
- *   --grammar    only the grammar rows (d)-(f), with (a) as their baseline; writes
+ *   --grammar    only the grammar rows (d)-(f), with their baselines (a) and (f0); writes
  *                bench/results/grammar.md and bench/results/grammar.json instead
  *
  * Writes bench/results/sampler.md and bench/results/sampler.json.
@@ -22,6 +22,7 @@ import * as os from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadModel, nativeModelOf, type Model } from '../lib/model';
 import { jsonSchemaToGbnf } from '../lib/grammar';
+import { TOOL_CALL_SCHEMA } from './schemas';
 import { native, type NativeModel } from '../lib/native';
 import { planChain, type ChainPlan, type PlanValues } from '../lib/sampling/plan';
 import { mulberry32 } from '../test/support/random';
@@ -41,35 +42,6 @@ const MAX_RATIO = 1.1;
 const HF_GOAL_NS = 1e6; // (b) under 1 ms per token at 152k
 const GRAMMAR_GOAL_NS = 100e3; // (d)-(f) at most 100 µs per token at 152k (issue 14)
 
-/** A realistic tool call: nested object, enum, array of objects, string formats. */
-export const TOOL_CALL_SCHEMA = {
-  type: 'object',
-  properties: {
-    name: { enum: ['get_weather', 'book_flight', 'search_web'] },
-    arguments: {
-      type: 'object',
-      properties: {
-        city: { type: 'string', minLength: 1 },
-        date: { type: 'string', format: 'date' },
-        units: { enum: ['celsius', 'fahrenheit'] },
-        passengers: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: { name: { type: 'string' }, birth_date: { type: 'string', format: 'date' }, seat: { type: 'string', pattern: '^[0-9]{1,2}[A-F]$' } },
-            required: ['name'],
-          },
-          maxItems: 9,
-        },
-        depart: { type: 'string', format: 'date-time' },
-        booking_id: { type: 'string', format: 'uuid' },
-        max_price: { type: 'number', minimum: 0 },
-      },
-      required: ['city'],
-    },
-  },
-  required: ['name', 'arguments'],
-} as const;
 
 /**
  * Tokens between resets. 64 for the plain configs: HF's repetition penalty
@@ -138,6 +110,15 @@ function configs(grammar: string, tool: string): Row[] {
       ours: { do_sample: false, grammar: tool },
       llama: { grammar: tool, greedy: true },
       needsModel: true,
+      resetEvery: GRAMMAR_RESET_EVERY,
+    },
+    {
+      id: 'f0',
+      name: 'top-k + temperature (sampled)',
+      // (f) without its grammar: the baseline of (f)
+      ours: { do_sample: true, top_k: 50, temperature: 0.8, seed: 1 },
+      llama: { top_k: 50, temp: 0.8, seed: 1 },
+      needsModel: false,
       resetEvery: GRAMMAR_RESET_EVERY,
     },
     {
@@ -364,7 +345,7 @@ async function main(): Promise<void> {
   const addon = native();
   const grammar = readFileSync(join(ROOT, 'vendor', 'llama.cpp', 'grammars', 'json.gbnf'), 'utf8');
   const tool = jsonSchemaToGbnf(TOOL_CALL_SCHEMA);
-  const rows = configs(grammar, tool).filter((r) => !args.grammar || ['a', 'd', 'e', 'f'].includes(r.id));
+  const rows = configs(grammar, tool).filter((r) => !args.grammar || ['a', 'd', 'e', 'f0', 'f'].includes(r.id));
   const results: Measured[] = [];
   const stages: StageTiming[] = [];
   const compiles: Array<{ vocab: string; grammar: string; trieMs: number; compileMs: number; firstTokenMs: number }> = [];
@@ -462,12 +443,12 @@ async function main(): Promise<void> {
   // Grammar rows: the grammar's own share (the row minus (a), the copy and the greedy draw over the
   // same logits), and what a cold compile costs.
   const grammarTable = [
-    '| config | vocab | ours µs/token | of which the grammar (− (a)) | llama.cpp µs/token | ours / llama.cpp | cold compile: trie + grammar (ms) |',
+    '| config | vocab | ours µs/token | of which the grammar (− (a), (f): − (f0)) | llama.cpp µs/token | ours / llama.cpp | cold compile: trie + grammar (ms) |',
     '|---|---|---:|---:|---:|---:|---:|',
     ...results
       .filter((m) => ['d', 'e', 'f'].includes(m.config))
       .map((m) => {
-        const base = results.find((b) => b.config === 'a' && b.vocab === m.vocab);
+        const base = results.find((b) => b.config === (m.config === 'f' ? 'f0' : 'a') && b.vocab === m.vocab);
         const c = compiles.find((x) => x.vocab === m.vocab && x.grammar === (m.config === 'd' ? 'json.gbnf' : 'tool-call schema'));
         const share = base ? us(Math.max(0, m.oursNs - base.oursNs)) : '';
         const compile = c ? `${c.trieMs.toFixed(0)} + ${c.compileMs.toFixed(1)}` : '';

@@ -68,8 +68,10 @@ function unimplemented(note: string): FieldInfo {
 
 const PENALTIES = 'llama_sampler_init_penalties';
 const DRY = 'llama_sampler_init_dry';
-const GRAMMAR = 'llama_sampler_init_grammar';
-const LAZY = 'llama_sampler_init_grammar_lazy_patterns';
+// llama-generate's grammar engine (native/grammar/), llama.cpp's grammar semantics
+// (LLAMA_GENERATE_GRAMMAR_ENGINE=llama.cpp: llama_sampler_init_grammar itself).
+const GRAMMAR = 'grammar engine (llama.cpp parser)';
+const LAZY = 'grammar engine, lazy (llama.cpp triggers)';
 const XTC = 'llama_sampler_init_xtc';
 const DYNATEMP = 'llama_sampler_init_temp_ext';
 const ADAPTIVE = 'llama_sampler_init_adaptive_p';

@@ -80,12 +80,11 @@ std::unique_ptr<PositionMask> CompiledGrammar::Compile(uint32_t pos) {
   } else {
     if (table_->Large()) table_ = std::make_unique<StackTable>(*rules_, StackTable::Limits{});  // only a cache
     try {
-      table_->SetBudget(kPositionBudget);
+      StackTable::Budget budget(*table_, kPositionBudget);
       std::vector<int32_t> start = {table_->Push(table_->Marker(rules_->RuleOf(pos), 1), pos)};
       const int32_t state = table_->StateOf(start);
       TrieWalk walk(trie, *table_);
       stats_.visits += walk.Walk(0, state, true, sink);
-      table_->SetBudget(SIZE_MAX);
     } catch (const StackTable::Overflow&) {
       table_ = std::make_unique<StackTable>(*rules_, StackTable::Limits{});
       auto mask = std::make_unique<PositionMask>();

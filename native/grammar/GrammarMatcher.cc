@@ -37,7 +37,7 @@ void GrammarMatcher::Reset() {
   // llama_grammar_init_impl: one stack per alternative of the root, advanced.
   if (table_->Large()) {
     table_ = std::make_unique<StackTable>(grammar_->rules(), kLimits);
-    dependent_.clear();
+    stackSets_.clear();
   }
   const GrammarRules& rules = grammar_->rules();
   std::vector<int32_t> stacks;
@@ -61,7 +61,7 @@ void GrammarMatcher::Rebuild() {
     stacks.push_back(std::move(entries));
   }
   table_ = std::make_unique<StackTable>(grammar_->rules(), kLimits);
-  dependent_.clear();
+  stackSets_.clear();
   std::vector<int32_t> ids;
   for (const auto& entries : stacks) {
     int32_t m = StackTable::kEmpty;
@@ -71,9 +71,12 @@ void GrammarMatcher::Rebuild() {
   state_ = table_->StateOf(ids);
 }
 
-const std::vector<int32_t>& GrammarMatcher::Dependent(int32_t stack, const PositionMask& mask) {
-  auto found = dependent_.find(stack);
-  if (found != dependent_.end()) return found->second;
+const TokenSet& GrammarMatcher::StackSet(int32_t stack) {
+  const PositionMask& mask = grammar_->MaskAt(table_->Top(stack));
+  if (mask.escapes.empty()) return mask.allowed;  // context-independent: the precompiled set
+  auto found = stackSets_.find(stack);
+  if (found != stackSets_.end()) return found->second;
+  // The precompiled set plus the context-dependent subtrees walked from the real stack below.
   std::vector<int32_t> allowed;
   IdSink sink(grammar_->trie(), allowed);
   TrieWalk walk(grammar_->trie(), *table_);
@@ -84,9 +87,12 @@ const std::vector<int32_t>& GrammarMatcher::Dependent(int32_t stack, const Posit
     if (state == StackTable::kDead) continue;
     for (uint32_t node : nodes) walk.Walk(node, state, false, sink);
   }
-  std::sort(allowed.begin(), allowed.end());
-  allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
-  return dependent_.emplace(stack, std::move(allowed)).first->second;
+  const int32_t nVocab = grammar_->trie().nVocab();
+  TokenMask bits(nVocab);
+  mask.allowed.OrInto(bits.bits());
+  for (int32_t id : allowed) bits.Set(id);
+  if (stackSets_.size() >= kMaxStackSets) stackSets_.clear();
+  return stackSets_.emplace(stack, TokenSet(bits.bits(), nVocab)).first->second;
 }
 
 void GrammarMatcher::FillMask(TokenMask& mask) {
@@ -101,9 +107,8 @@ void GrammarMatcher::FillMask(TokenMask& mask) {
     }
   }
   try {
-    table_->SetBudget(kStepBudget);
+    StackTable::Budget budget(*table_, kStepBudget);
     FastMask(mask);
-    table_->SetBudget(SIZE_MAX);
   } catch (const StackTable::Overflow&) {
     Rebuild();
     fallbacks_++;
@@ -162,14 +167,8 @@ void GrammarMatcher::FastMask(TokenMask& mask) {
     }
     return;
   }
-  auto add = [&](int32_t stack) {
-    const PositionMask& pm = grammar_->MaskAt(table_->Top(stack));
-    pm.allowed.OrInto(mask.bits());
-    if (!pm.escapes.empty())
-      for (int32_t id : Dependent(stack, pm)) mask.Set(id);
-  };
-  for (int32_t stack : st.chars) add(stack);
-  for (int32_t stack : st.tokens) add(stack);
+  for (const auto* list : {&st.chars, &st.tokens})
+    for (int32_t stack : *list) StackSet(stack).OrInto(mask.bits());
 }
 
 bool GrammarMatcher::Check(int32_t state, const std::vector<uint32_t>& cps, PartialUtf8 end, int32_t token) {
@@ -190,6 +189,26 @@ bool GrammarMatcher::Check(int32_t state, const std::vector<uint32_t>& cps, Part
   }
 }
 
+bool GrammarMatcher::LikelyDense() {
+  if (partial_.nRemain > 0) return false;  // only continuation tokens can follow
+  if (table_->Large()) Rebuild();
+  const StackTable::State& st = table_->state(state_);
+  size_t allowed = 0;
+  for (const auto* list : {&st.chars, &st.tokens}) {
+    for (int32_t stack : *list) {
+      const PositionMask& pm = grammar_->MaskAt(table_->Top(stack));
+      if (pm.fallback) return false;
+      if (!pm.escapes.empty() && stackSets_.count(stack) == 0) {
+        // not walked yet: by the precompiled part and the size of the dependent subtrees
+        allowed += pm.allowed.count();
+        continue;
+      }
+      allowed += StackSet(stack).count();
+    }
+  }
+  return allowed * 8 > static_cast<size_t>(grammar_->trie().nVocab());
+}
+
 bool GrammarMatcher::Allows(int32_t token) {
   const VocabTrie& trie = grammar_->trie();
   if (trie.IsEog(token)) return CanEnd();
@@ -197,6 +216,8 @@ bool GrammarMatcher::Allows(int32_t token) {
   if (piece.empty() || piece[0] == 0) return false;
   const PartialUtf8 end = DecodeUtf8(trie.PieceCStr(token), partial_, cps_);
   if (end.nRemain < 0) return false;
+  if (table_->Large()) Rebuild();
+  StackTable::Budget budget(*table_, kStepBudget);
   return Check(state_, cps_, end, token);
 }
 

@@ -36,6 +36,10 @@ class GrammarMatcher {
   void AcceptPiece(int32_t token, const std::string& piece);
   // Whether `token` is allowed now (one token's check, no mask).
   bool Allows(int32_t token);
+  // Whether the allowed set is likely large (over 1/8 of the vocabulary, by
+  // the precompiled sets alone): then checking a greedy pick first is cheaper
+  // than masking.
+  bool LikelyDense();
   const CompiledGrammar& grammar() const { return *grammar_; }
   // Steps computed by llama.cpp's evaluation (the fast path went past its budget).
   size_t fallbacks() const { return fallbacks_; }
@@ -47,7 +51,10 @@ class GrammarMatcher {
   // llama.cpp's own evaluation over every token (llama_grammar_reject_candidates
   // on the current stacks): for grammars too ambiguous for the fast path.
   void FallbackMask(TokenMask& mask);
-  const std::vector<int32_t>& Dependent(int32_t stack, const PositionMask& mask);
+  // The tokens `stack` allows from a fresh UTF-8 state: its position's
+  // precompiled set, plus its context-dependent subtrees walked from the real
+  // stack below (cached per stack).
+  const TokenSet& StackSet(int32_t stack);
   bool Check(int32_t state, const std::vector<uint32_t>& cps, PartialUtf8 end, int32_t token);
   void Rebuild();
 
@@ -55,7 +62,8 @@ class GrammarMatcher {
   std::unique_ptr<StackTable> table_;
   int32_t state_ = StackTable::kDead;
   PartialUtf8 partial_;
-  std::unordered_map<int32_t, std::vector<int32_t>> dependent_;
+  static constexpr size_t kMaxStackSets = 1024;
+  std::unordered_map<int32_t, TokenSet> stackSets_;
   std::vector<uint32_t> cps_;
   size_t fallbacks_ = 0;
 };

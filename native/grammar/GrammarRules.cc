@@ -1,5 +1,7 @@
 #include "GrammarRules.h"
 
+#include "RuleUnfolding.h"
+
 #include "../Errors.h"
 
 #include <algorithm>
@@ -21,6 +23,52 @@ Continuation Join(Continuation a, Continuation b) {
 
 bool operator!=(Continuation a, Continuation b) { return a.kind != b.kind || a.pos != b.pos; }
 
+bool IsEndOfSequence(const llama_grammar_element& e) { return e.type == LLAMA_GRETYPE_END || e.type == LLAMA_GRETYPE_ALT; }
+
+// llama_grammar_detect_left_recursion (src/llama-grammar.cpp, static there), as it is:
+// "may be empty" is an empty alternative, not nullability in general.
+bool DetectLeftRecursion(const llama_grammar_rules& rules, size_t index, std::vector<bool>& visited, std::vector<bool>& inProgress,
+                         std::vector<bool>& mayBeEmpty) {
+  if (inProgress[index]) return true;
+  inProgress[index] = true;
+  const llama_grammar_rule& rule = rules[index];
+  bool atRuleStart = true;
+  for (size_t i = 0; i < rule.size(); i++) {
+    if (IsEndOfSequence(rule[i])) {
+      if (atRuleStart) {
+        mayBeEmpty[index] = true;
+        break;
+      }
+      atRuleStart = true;
+    } else {
+      atRuleStart = false;
+    }
+  }
+  bool recurse = true;
+  for (size_t i = 0; i < rule.size(); i++) {
+    if (rule[i].type == LLAMA_GRETYPE_RULE_REF && recurse) {
+      if (DetectLeftRecursion(rules, rule[i].value, visited, inProgress, mayBeEmpty)) return true;
+      if (!mayBeEmpty[rule[i].value]) recurse = false;
+    } else if (IsEndOfSequence(rule[i])) {
+      recurse = true;
+    } else {
+      recurse = false;
+    }
+  }
+  inProgress[index] = false;
+  visited[index] = true;
+  return false;
+}
+
+bool DetectsLeftRecursion(const llama_grammar_rules& rules) {
+  std::vector<bool> visited(rules.size()), inProgress(rules.size()), mayBeEmpty(rules.size());
+  for (size_t i = 0; i < rules.size(); i++) {
+    if (visited[i]) continue;
+    if (DetectLeftRecursion(rules, i, visited, inProgress, mayBeEmpty)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::shared_ptr<const GrammarRules> GrammarRules::Parse(const llama_vocab* vocab, const std::string& text, const std::string& root) {
@@ -29,18 +77,28 @@ std::shared_ptr<const GrammarRules> GrammarRules::Parse(const llama_vocab* vocab
   auto symbol = parser.symbol_ids.find(root);
   if (symbol == parser.symbol_ids.end()) Invalid("grammar: llama.cpp could not parse the grammar (no '" + root + "' rule)");
   std::vector<const llama_grammar_element*> rules = parser.c_rules();
-  // llama.cpp's own checks before it builds a grammar (undefined rules, left recursion).
-  llama_grammar* check = llama_grammar_init_impl(vocab, rules.data(), rules.size(), symbol->second);
-  if (check == nullptr) Invalid("grammar: llama.cpp could not parse the grammar (left recursion or an undefined rule)");
-  llama_grammar_free_impl(check);
+  // llama_grammar_init_impl's check, without its first expansion of the
+  // stacks (which never ends on a left recursion the check misses: the
+  // engine's expansion stops at its limits instead).
+  if (DetectsLeftRecursion(parser.rules)) Invalid("grammar: llama.cpp could not parse the grammar (left recursion)");
 
   std::shared_ptr<GrammarRules> g(new GrammarRules());
-  for (size_t r = 0; r < rules.size(); r++) {
+  // llama.cpp's rules as llama_grammar_init_impl copies them (each up to its END)...
+  size_t total = 0;
+  for (const llama_grammar_element* rule : rules) {
+    llama_grammar_rule copy;
+    for (const llama_grammar_element* e = rule; e->type != LLAMA_GRETYPE_END; e++) copy.push_back(*e);
+    copy.push_back({LLAMA_GRETYPE_END, 0});
+    total += copy.size();
+    g->llamaRules_.push_back(std::move(copy));
+  }
+  // ...and the engine's: the same, each rule outside a recursion copied per reference.
+  UnfoldedRules unfolded = Unfold(g->llamaRules_, symbol->second, std::min<size_t>(std::max<size_t>(8 * total, size_t{1} << 16), size_t{1} << 22));
+  g->ruleOrigin_ = std::move(unfolded.origin);
+  for (size_t r = 0; r < unfolded.rules.size(); r++) {
     g->ruleStart_.push_back(static_cast<uint32_t>(g->elems_.size()));
-    for (const llama_grammar_element* e = rules[r]; e->type != LLAMA_GRETYPE_END; e++) g->elems_.push_back(*e);
-    g->elems_.push_back({LLAMA_GRETYPE_END, 0});
+    g->elems_.insert(g->elems_.end(), unfolded.rules[r].begin(), unfolded.rules[r].end());
     g->ruleOf_.resize(g->elems_.size(), static_cast<uint32_t>(r));
-    g->llamaRules_.emplace_back(g->elems_.begin() + g->ruleStart_.back(), g->elems_.end());
   }
   if (g->elems_.size() >= (1u << 31)) Invalid("grammar: more than 2^31 elements");
   g->root_ = symbol->second;
@@ -203,7 +261,7 @@ bool GrammarRules::MatchPartial(uint32_t pos, uint32_t value, int nRemain) const
 }
 
 size_t GrammarRules::Bytes() const {
-  size_t n = elems_.size() * (2 * sizeof(llama_grammar_element) + sizeof(uint32_t)) + ruleStart_.size() * sizeof(uint32_t) +
+  size_t n = elems_.size() * (2 * sizeof(llama_grammar_element) + sizeof(uint32_t)) + ruleOrigin_.size() * sizeof(uint32_t) + ruleStart_.size() * sizeof(uint32_t) +
              continuation_.size() * sizeof(Continuation) + terminals_.size() * sizeof(uint32_t);
   for (const auto& a : alternatives_) n += a.size() * sizeof(uint32_t);
   return n;

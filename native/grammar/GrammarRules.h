@@ -1,8 +1,9 @@
 // GrammarRules: a GBNF grammar as llama.cpp's parser reads it (its rules of
 // llama_grammar_element, kept as they are, so every terminal is matched by the
-// same element sequence as in llama.cpp), laid out in one array, plus what the
-// engine derives from it once: each rule's alternatives and, for each rule,
-// what can be below its frame on the parser stack (its continuation).
+// same element sequence as in llama.cpp; rules outside a recursion copied per
+// reference, RuleUnfolding.h), laid out in one array, plus what the engine
+// derives from it once: each rule's alternatives and, for each rule, what can
+// be below its frame on the parser stack (its continuation).
 //
 // Positions are indices into that array. A stack entry is a position; the
 // top of a stack is a terminal (a character class or a token) after
@@ -66,14 +67,18 @@ class GrammarRules {
   // The same rules in llama.cpp's own layout, for its per-token evaluation
   // (llama_grammar_reject_candidates_for_stack), and a position's element there.
   const llama_grammar_rules& llamaRules() const { return llamaRules_; }
-  const llama_grammar_element* Pointer(uint32_t pos) const { return &llamaRules_[ruleOf_[pos]][pos - ruleStart_[ruleOf_[pos]]]; }
+  const llama_grammar_element* Pointer(uint32_t pos) const {
+    const uint32_t rule = ruleOf_[pos];
+    return &llamaRules_[ruleOrigin_[rule]][pos - ruleStart_[rule]];
+  }
 
  private:
   GrammarRules() = default;
   void Derive();
 
   std::vector<llama_grammar_element> elems_;
-  llama_grammar_rules llamaRules_;
+  llama_grammar_rules llamaRules_;   // as llama.cpp has them
+  std::vector<uint32_t> ruleOrigin_;  // per engine rule: the llama.cpp rule it copies (RuleUnfolding)
   std::vector<uint32_t> ruleOf_;
   std::vector<uint32_t> ruleStart_;
   std::vector<std::vector<uint32_t>> alternatives_;

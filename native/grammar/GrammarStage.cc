@@ -42,6 +42,21 @@ void GrammarStage::Apply(sampling::Scores& scores, const sampling::History& /*hi
   mask_->Apply(scores, candidates);
 }
 
+bool GrammarStage::CheckArgmaxFirst() {
+  Ready();
+  return trigger_.awaiting() || matcher_->LikelyDense();
+}
+
+bool GrammarStage::Keeps(llama_token token) {
+  Ready();
+  if (trigger_.awaiting()) return true;
+  try {
+    return matcher_->Allows(token);
+  } catch (const StackTable::Overflow&) {
+    return false;  // the full mask decides (it falls back to llama.cpp's evaluation)
+  }
+}
+
 void GrammarStage::Accept(llama_token token, bool isPrompt) {
   if (isPrompt) return;  // the grammar covers the generated text only
   Ready();

@@ -30,6 +30,8 @@ class GrammarStage : public sampling::Stage {
   void Apply(sampling::Scores& scores, const sampling::History& history, sampling::Candidates& candidates) override;
   void Accept(llama_token token, bool isPrompt) override;
   void Reset() override;
+  bool CheckArgmaxFirst() override;
+  bool Keeps(llama_token token) override;
 
  private:
   void Ready();

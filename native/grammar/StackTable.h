@@ -93,6 +93,17 @@ class StackTable {
   // Work allowed from now on (new stack entries plus stacks put in new
   // states) before Overflow; SIZE_MAX: only the limits.
   void SetBudget(size_t units) { budget_ = units; }
+  // A budget for a scope.
+  class Budget {
+   public:
+    Budget(StackTable& table, size_t units) : table_(table) { table_.SetBudget(units); }
+    ~Budget() { table_.SetBudget(SIZE_MAX); }
+    Budget(const Budget&) = delete;
+    Budget& operator=(const Budget&) = delete;
+
+   private:
+    StackTable& table_;
+  };
   bool Large() const {
     return nodes_.size() > limits_.maxNodes / 2 || states_.size() > limits_.maxStates / 2 || stateStacks_ > limits_.maxStateStacks / 2;
   }

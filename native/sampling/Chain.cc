@@ -40,6 +40,17 @@ llama_token Chain::Pick(const Scores& scores) {
 }
 
 llama_token Chain::Sample(Scores& scores) {
+  if (!stages_.empty() && draw_->IsArgmax() && stages_.back()->CheckArgmaxFirst()) {
+    // Greedy after a filter (a grammar): the argmax before it, if it keeps
+    // that token, is the argmax after it. The filter only removes tokens, so
+    // no kept score is higher, and no kept token with the same score has a
+    // lower id (it would have been the argmax). Otherwise filter, then pick.
+    ApplyStages(scores, 0, stages_.size() - 1);
+    const llama_token best = draw_->Pick(scores, candidates_);
+    if (stages_.back()->Keeps(best)) return best;
+    stages_.back()->Apply(scores, history_, candidates_);
+    return draw_->Pick(scores, candidates_);
+  }
   ApplyStages(scores, 0, stages_.size());  // no need to write -inf over the dropped tokens
   return draw_->Pick(scores, candidates_);
 }

@@ -9,8 +9,37 @@
 namespace lg::sampling {
 namespace {
 
+// Argmax over the whole vector, in id order: the same token as the loop in
+// Argmax below (the first finite-or-NaN score starts, then only a strictly
+// higher score replaces it; NaN and -inf never compare higher), but skimming
+// blocks of 16 scores by their maximum, which the compiler can vectorize.
+llama_token DenseArgmax(const Scores& scores) {
+  const float* p = scores.data();
+  const size_t n = scores.size();
+  size_t i = 0;
+  while (i < n && p[i] == -INFINITY) i++;
+  if (i == n) return 0;
+  size_t best = i;
+  float top = p[i];
+  if (std::isnan(top)) return static_cast<llama_token>(i);  // nothing compares higher than the first
+  constexpr size_t kBlock = 16;
+  for (i++; i < n && i % kBlock != 0; i++)
+    if (p[i] > top) top = p[best = i];
+  for (; i + kBlock <= n; i += kBlock) {
+    float m = -INFINITY;
+    for (size_t k = 0; k < kBlock; k++) m = p[i + k] > m ? p[i + k] : m;
+    if (!(m > top)) continue;
+    for (size_t k = 0; k < kBlock; k++)
+      if (p[i + k] > top) top = p[best = i + k];
+  }
+  for (; i < n; i++)
+    if (p[i] > top) top = p[best = i];
+  return static_cast<llama_token>(best);
+}
+
 // The first highest score (token 0 when every score is -inf).
 llama_token Argmax(const Scores& scores, const Candidates& candidates) {
+  if (!candidates.known()) return DenseArgmax(scores);
   llama_token best = -1;  // only candidates count: other scores may be stale
   candidates.ForEach(scores, [&](int32_t id) {
     if (best < 0 || scores[id] > scores[best] || (scores[id] == scores[best] && id < best)) best = id;
@@ -21,6 +50,7 @@ llama_token Argmax(const Scores& scores, const Candidates& candidates) {
 class Greedy : public Draw {
  public:
   llama_token Pick(const Scores& scores, Candidates& candidates) override { return Argmax(scores, candidates); }
+  bool IsArgmax() const override { return true; }
 };
 
 class Distribution : public Draw {

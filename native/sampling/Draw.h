@@ -14,6 +14,8 @@ class Draw {
  public:
   virtual ~Draw() = default;
   virtual llama_token Pick(const Scores& scores, Candidates& candidates) = 0;
+  // The argmax: the first highest score, reading nothing but the scores.
+  virtual bool IsArgmax() const { return false; }
   virtual void Accept(llama_token /*token*/) {}
   virtual void Reset() {}
 };

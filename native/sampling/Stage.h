@@ -65,6 +65,14 @@ class Stage {
   virtual void Apply(Scores& scores, const History& history, Candidates& candidates) = 0;
   // Whether Apply can turn a -inf score into a finite one.
   virtual bool MayRevive() const { return false; }
+  // A filter only removes tokens (never changes a kept score) and can tell
+  // whether it keeps one token without processing the others. A greedy chain
+  // ending with one asks it, each step, whether to check the argmax first
+  // (Chain::Sample): worth it when it would keep many tokens (the argmax
+  // scans them all anyway), not when it keeps few (the argmax then scans
+  // only those).
+  virtual bool CheckArgmaxFirst() { return false; }
+  virtual bool Keeps(llama_token /*token*/) { return true; }
   // A token was appended to the history (prompt tokens at creation included,
   // `isPrompt` true for those).
   virtual void Accept(llama_token /*token*/, bool /*isPrompt*/) {}

@@ -10,7 +10,7 @@
  *
  * GRAMMAR_EXACTNESS=full runs more grammars and longer histories.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jsonSchemaToGbnf, loadModel, type Model } from '../../lib/index';
@@ -110,6 +110,9 @@ interface Counts {
   runs: number;
   allowedTotal: number;
   slow: number;
+  greedy: number;
+  greedyFirst: number;
+  refusedAccepts: number;
 }
 
 const totals = new Map<string, Counts>();
@@ -118,7 +121,9 @@ afterAll(() => {
   console.log(
     `grammar engine exactness: ${totals.size} vocabularies, ${sum('runs')} grammar runs, ${sum('masks')} masks compared ` +
       `(${sum('partialMasks')} after a token ending inside a character, ${sum('lazyWaiting')} of a lazy grammar before its trigger), ` +
-      `${sum('allowedTotal')} allowed token verdicts; ${sum('slow')} histories stopped where llama.cpp took over ${SLOW_MS / 1000} s a step`,
+      `${sum('allowedTotal')} allowed token verdicts; ${sum('greedy')} greedy picks equal (${sum('greedyFirst')} where the raw argmax was allowed, ` +
+      `${sum('greedy') - sum('greedyFirst')} after the mask); ${sum('refusedAccepts')} tokens both engines refused to accept after allowing them; ` +
+      `${sum('slow')} histories stopped where llama.cpp took over ${SLOW_MS / 1000} s a step`,
   );
 });
 
@@ -129,22 +134,24 @@ function withEngine(plan: ChainPlan, engine: string): ChainPlan {
 /** Runs both engines along one random history; fails at the first step whose -inf sets differ. */
 function compare(model: Model, info: VocabInfo, plan: ChainPlan, random: () => number, counts: Counts, label: string, force?: Map<number, number>): void {
   const started = performance.now();
-  if (process.env.GRAMMAR_EXACTNESS_TRACE) console.log(`${label} ...`);
+  if (process.env.GRAMMAR_EXACTNESS_TRACE) appendFileSync(process.env.GRAMMAR_EXACTNESS_TRACE, `${label} ...\n`);
   const handle = nativeModelOf(model);
   const ours: NativeSampler = buildNativeSampler(withEngine(plan, 'llama-generate'), handle, new Int32Array(0), 0);
   const ref: NativeSampler = buildNativeSampler(withEngine(plan, 'llama.cpp'), handle, new Int32Array(0), 0);
-  const zeros = new Float32Array(info.size);
+  const logits = new Float32Array(info.size);
   let partial = false;
   const history: number[] = [];
   try {
     for (let step = 0; step < STEPS; step++) {
+      // small integer logits: ties, so the greedy check below also checks the tie-break (lowest id)
+      for (let t = 0; t < info.size; t++) logits[t] = Math.floor(random() * 3);
       const before = performance.now();
-      const expected = ref.apply(zeros, 0, 1);
+      const expected = ref.apply(logits, 0, 1);
       if (performance.now() - before > SLOW_MS) {
         counts.slow++; // llama.cpp's own evaluation is too slow to go on (an exponentially ambiguous grammar)
         break;
       }
-      const actual = ours.apply(zeros, 0, 1);
+      const actual = ours.apply(logits, 0, 1);
       const allowed: number[] = [];
       for (let t = 0; t < info.size; t++) {
         const r = expected[t] === -Infinity;
@@ -156,6 +163,15 @@ function compare(model: Model, info: VocabInfo, plan: ChainPlan, random: () => n
       }
       counts.masks++;
       counts.allowedTotal += allowed.length;
+      // Greedy: our chain checks the raw argmax against the grammar first (Chain::Sample); the token
+      // must be the argmax of llama.cpp's masked scores (lowest id among equal scores; 0 when none is left).
+      let best = -1;
+      for (const t of allowed) if (best < 0 || expected[t]! > expected[best]!) best = t;
+      let raw = 0;
+      for (let t = 1; t < info.size; t++) if (logits[t]! > logits[raw]!) raw = t;
+      expect(ours.sample(logits, false), `${label}: greedy at step ${step} (history ${JSON.stringify(history)})`).toBe(Math.max(best, 0));
+      counts.greedy++;
+      if (raw === best) counts.greedyFirst++;
       if (partial) counts.partialMasks++;
       if (allowed.length === info.size) counts.lazyWaiting++;
       if (allowed.length === 0) break;
@@ -173,7 +189,19 @@ function compare(model: Model, info: VocabInfo, plan: ChainPlan, random: () => n
       }
       if (info.eog.has(token) && allowed.length < info.size && allowed.every((t) => info.eog.has(t))) break; // only the end is left
       history.push(token);
-      ref.accept(token);
+      let refError: unknown;
+      try {
+        ref.accept(token);
+      } catch (err) {
+        refError = err;
+      }
+      if (refError !== undefined) {
+        // llama.cpp's accept can refuse a token its own mask allowed (a token element reached inside a
+        // token: the mask takes it by id, the accept walks its characters): ours refuses it too.
+        expect(() => ours.accept(token), `${label}: llama.cpp refused token ${token} (${String(refError)})`).toThrow(/grammar rejected token/);
+        counts.refusedAccepts++;
+        break;
+      }
       ours.accept(token);
       partial = info.partialEnd.has(token);
     }
@@ -182,7 +210,9 @@ function compare(model: Model, info: VocabInfo, plan: ChainPlan, random: () => n
     ref.dispose();
   }
   counts.runs++;
-  if (process.env.GRAMMAR_EXACTNESS_TRACE) console.log(`${label.split('\n')[0]}: ${(performance.now() - started).toFixed(0)} ms, rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
+  if (process.env.GRAMMAR_EXACTNESS_TRACE) {
+    appendFileSync(process.env.GRAMMAR_EXACTNESS_TRACE, `${label.split('\n')[0]}: ${(performance.now() - started).toFixed(0)} ms, rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB\n`);
+  }
 }
 
 describe.each(VOCABS)('grammar engine = llama.cpp on %s', (file) => {
@@ -190,7 +220,7 @@ describe.each(VOCABS)('grammar engine = llama.cpp on %s', (file) => {
     const model = await loadModel(join(MODELS, file), { vocabOnly: true });
     try {
       const info = vocabInfo(model);
-      const counts: Counts = { masks: 0, partialMasks: 0, lazyWaiting: 0, runs: 0, allowedTotal: 0, slow: 0 };
+      const counts: Counts = { masks: 0, partialMasks: 0, lazyWaiting: 0, runs: 0, allowedTotal: 0, slow: 0, greedy: 0, greedyFirst: 0, refusedAccepts: 0 };
       totals.set(file, counts);
       const random = mulberry32(0x5eed + file.length * 7919);
       const vocabSize = model.vocabSize;

@@ -29,7 +29,7 @@ const REPEATS = ['*', '+', '?', '{2}', '{0,3}', '{1,}', '{1,2}'];
 /** Whether llama.cpp could loop on it (left recursion through a nullable rule it does not see). */
 function mayHangLlama(grammar: string): boolean {
   try {
-    parseGbnf(grammar);
+    parseGbnf(grammar.replace(/!?<\[\d+\]>/g, '"t"')); // the test parser reads no token references
     return false;
   } catch (err) {
     return /left recursion/.test((err as Error).message);
