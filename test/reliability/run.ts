@@ -50,10 +50,12 @@ interface Args {
   seed: number;
   jobs: number;
   docs: boolean;
+  /** Anomaly kinds reported but not failing the run (`--allow blocked`): known open gaps, listed in docs/reliability.md. */
+  allow: string[];
 }
 
 function parse(argv: string[]): Args {
-  const args: Args = { mode: 'quick', seed: 12, jobs: 1, docs: true };
+  const args: Args = { mode: 'quick', seed: 12, jobs: 1, docs: true, allow: [] };
   let modeGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -70,6 +72,7 @@ function parse(argv: string[]): Args {
     else if (a === '--seed') args.seed = Number(value());
     else if (a === '--jobs') args.jobs = Number(value());
     else if (a === '--no-docs') args.docs = false;
+    else if (a === '--allow') args.allow = value().split(',');
     else throw new Error(`unknown argument ${a} (see the top of test/reliability/run.ts)`);
   }
   if (!modeGiven) throw new Error('say --quick or --full');
@@ -109,13 +112,16 @@ async function main(): Promise<number> {
     pass: reports.every((r) => r.anomalies.length === 0),
   };
   const anomalies = reports.reduce((n, r) => n + r.anomalies.length, 0);
-  console.log(`\nreliability ${args.mode}: ${reports.length} components in ${seconds.toFixed(0)} s, ${anomalies} anomalies: ${report.pass ? 'PASS' : 'FAIL'}`);
+  const failing = reports.reduce((n, r) => n + r.anomalies.filter((x) => !args.allow.includes(x.kind)).length, 0);
+  const allowed = anomalies - failing;
+  const verdict = failing === 0 ? 'PASS' : 'FAIL';
+  console.log(`\nreliability ${args.mode}: ${reports.length} components in ${seconds.toFixed(0)} s, ${anomalies} anomalies${allowed ? ` (${allowed} of the allowed kinds ${args.allow.join(', ')}: known open, see docs/reliability.md)` : ''}: ${verdict}`);
   if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
   if (args.mode === 'full' && args.docs && !args.only) {
     writeFiguresInto(join(ROOT, 'docs', 'reliability.md'), markdownFigures(report));
     log('figures written to docs/reliability.md');
   }
-  return report.pass ? 0 : 1;
+  return failing === 0 ? 0 : 1;
 }
 
 if (require.main === module) {
