@@ -426,7 +426,7 @@ async function main(): Promise<void> {
     ),
   ];
   const md = [
-    '# Sampler chain benchmark (issue 4)',
+    args.grammar ? '# Grammar engine benchmark (issue 14): the grammar rows of the sampler chain benchmark' : '# Sampler chain benchmark (issue 4)',
     '',
     `Command: \`${settings.command}\``,
     '',

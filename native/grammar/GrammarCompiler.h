@@ -11,9 +11,10 @@
 //
 // Compile time is bounded: positions are compiled eagerly until a budget of
 // trie-node visits (kEagerVisits) is spent; the rest are compiled when a
-// stack first reaches them (one trie walk each, under a lock). Stacks and
-// states are capped (StackTable::Limits): a grammar past them is an
-// INVALID_ARGUMENT naming the limit.
+// stack first reaches them (one trie walk each, under a lock). A position
+// whose walk needs more than kPositionBudget new stacks (a grammar whose
+// stacks multiply) is marked `fallback`: steps there use llama.cpp's own
+// evaluation (GrammarMatcher::FallbackMask), so a compile never fails.
 #pragma once
 
 #include "GrammarRules.h"
