@@ -25,7 +25,7 @@ import { randomGrammar } from '../support/random-grammar';
 const FULL = process.env.GRAMMAR_EXACTNESS === 'full';
 const RANDOM_GRAMMARS = FULL ? 40 : 8;
 const STEPS = FULL ? 24 : 10;
-/** A history stops when llama.cpp takes longer than this for one step. */
+/** A history stops when llama.cpp takes longer than this for one step (mask or accept). */
 const SLOW_MS = 5000;
 
 const MODELS = join(ROOT, 'vendor', 'llama.cpp', 'models');
@@ -190,10 +190,15 @@ function compare(model: Model, info: VocabInfo, plan: ChainPlan, random: () => n
       if (info.eog.has(token) && allowed.length < info.size && allowed.every((t) => info.eog.has(t))) break; // only the end is left
       history.push(token);
       let refError: unknown;
+      const acceptStart = performance.now();
       try {
         ref.accept(token);
       } catch (err) {
         refError = err;
+      }
+      if (refError === undefined && performance.now() - acceptStart > SLOW_MS) {
+        counts.slow++; // llama.cpp's stacks multiply (an exponentially ambiguous grammar): its next steps take longer still
+        break;
       }
       if (refError !== undefined) {
         // llama.cpp's accept can refuse a token its own mask allowed (a token element reached inside a

@@ -3,8 +3,8 @@
  * test/sampling/grammar-check.test.ts), with the terminals llama.cpp's
  * engine treats apart: multi-byte literals and ranges (tokens that end inside
  * a character), negated classes, any character, empty alternatives and token
- * references. Only grammars llama.cpp takes are returned, and only terminals
- * are repeated (see `item`).
+ * references. Only grammars llama.cpp takes are returned, with at most one
+ * rule reference per alternative and only terminals repeated (see `attempt`).
  */
 import { checkGrammar } from '../../lib/grammar/gbnf/check';
 import { parseGbnf } from './gbnf';
@@ -60,23 +60,31 @@ function attempt(random: () => number, tokens: readonly number[]): string {
   const n = 1 + Math.floor(random() * 4);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const names = ['root', ...Array.from({ length: n - 1 }, (_, i) => `r${i + 1}`)];
+  // At most one rule reference per top-level alternative (groups inside it included), and
+  // repetitions of terminals only: two references in a row (`r1 r1`) or a repeated group or rule
+  // make llama.cpp's stacks multiply with every character, and one of its steps take hours.
+  let refs = 0;
   const atom = (depth: number): string => {
     const r = random();
     if (r < 0.3) return pick(LITERALS);
     if (r < 0.55) return pick(CLASSES);
     if (r < 0.62 && tokens.length > 0) return `${random() < 0.7 ? '' : '!'}<[${pick(tokens)}]>`;
-    if (r < 0.82) return pick(names.slice(1).length > 0 ? names.slice(1) : LITERALS);
+    if (r < 0.82 && names.length > 1 && refs < 1) {
+      refs++;
+      return pick(names.slice(1));
+    }
     if (depth < 2) return `(${alternatives(depth + 1)})`;
     return pick(LITERALS);
   };
-  // Repetitions of terminals only: a repeated group or rule (a nullable one above all) can make the
-  // number of llama.cpp's stacks grow exponentially with the text, and its evaluation take minutes.
   const item = (depth: number): string => {
     const a = atom(depth);
     return /^["[.<!]/.test(a) && random() < 0.3 ? a + pick(REPEATS) : a;
   };
   const sequence = (depth: number): string => Array.from({ length: 1 + Math.floor(random() * 3) }, () => item(depth)).join(' ');
   const alternatives = (depth: number): string =>
-    Array.from({ length: 1 + Math.floor(random() * 3) }, () => (random() < 0.1 ? '' : sequence(depth))).join(' | ');
+    Array.from({ length: 1 + Math.floor(random() * 3) }, () => {
+      if (depth === 0) refs = 0;
+      return random() < 0.1 ? '' : sequence(depth);
+    }).join(' | ');
   return names.map((name) => `${name} ::= ${alternatives(0)}`).join('\n');
 }
