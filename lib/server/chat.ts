@@ -11,7 +11,7 @@ import { startGeneration, streamFlags, type StreamFlags } from './generate';
 import { readJson, sendJson } from './http';
 import { requestConfig, splitRequest } from './requestConfig';
 import { chatLogprobs, finishReason, now, responseId, usage } from './shapes';
-import { SseStream } from './sse';
+import { chunkEvents, SseStream } from './sse';
 import type { RequestContext, ServerState } from './state';
 import { openAIToolCalls, toolOptions, type ToolCallFields } from './toolCalls';
 import type { Generation } from '../generation/generation';
@@ -68,16 +68,7 @@ async function stream(rc: RequestContext, generation: Generation, flags: StreamF
   const sse = new SseStream(rc.res);
   const id = responseId('chatcmpl');
   const created = now();
-  const event = (choices: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-    id,
-    object: 'chat.completion.chunk',
-    created,
-    model: state.modelId,
-    system_fingerprint: 'llama-generate',
-    choices,
-    ...(flags.includeUsage ? { usage: null } : {}),
-    ...extra,
-  });
+  const event = chunkEvents(id, 'chat.completion.chunk', created, state.modelId, flags.includeUsage);
   const streamed = new Set<number>(); // choices whose tool calls went out in chunks
   try {
     for (let index = 0; index < n; index++) {

@@ -11,7 +11,7 @@ import { startGeneration, streamFlags, type StreamFlags } from './generate';
 import { readJson, sendJson } from './http';
 import { requestConfig, splitRequest } from './requestConfig';
 import { completionLogprobs, finishReason, now, responseId, usage } from './shapes';
-import { SseStream } from './sse';
+import { chunkEvents, SseStream } from './sse';
 import type { RequestContext, ServerState } from './state';
 
 /** The completion request fields the endpoint reads itself; the others are generation config. */
@@ -85,16 +85,7 @@ async function stream(rc: RequestContext, runs: Run[], n: number, flags: StreamF
   const sse = new SseStream(rc.res);
   const id = responseId('cmpl');
   const created = now();
-  const event = (choices: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-    id,
-    object: 'text_completion',
-    created,
-    model: state.modelId,
-    system_fingerprint: 'llama-generate',
-    choices,
-    ...(flags.includeUsage ? { usage: null } : {}),
-    ...extra,
-  });
+  const event = chunkEvents(id, 'text_completion', created, state.modelId, flags.includeUsage);
   // Prompts run concurrently; their events are sent in the order they come, one at a time.
   let sending: Promise<void> = Promise.resolve();
   const send = (data: Record<string, unknown>): Promise<void> => (sending = sending.then(() => sse.send(data)));

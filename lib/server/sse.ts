@@ -47,3 +47,27 @@ export class SseStream {
     this.#res.end(`data: ${JSON.stringify(toHttpError(err).body())}\n\n`);
   }
 }
+
+/**
+ * The builder of one streamed response's chunks: OpenAI's envelope (`id`,
+ * `object`, `created`, `model`, `usage: null` when usage is sent at the end)
+ * around each chunk's choices.
+ */
+export function chunkEvents(
+  id: string,
+  object: string,
+  created: number,
+  model: string,
+  includeUsage: boolean,
+): (choices: unknown[], extra?: Record<string, unknown>) => Record<string, unknown> {
+  return (choices, extra = {}) => ({
+    id,
+    object,
+    created,
+    model,
+    system_fingerprint: 'llama-generate',
+    choices,
+    ...(includeUsage ? { usage: null } : {}),
+    ...extra,
+  });
+}
