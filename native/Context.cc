@@ -1,5 +1,6 @@
 #include "Context.h"
 
+#include "AddonData.h"
 #include "Args.h"
 #include "ContextWorkers.h"
 #include "EmbedWorker.h"
@@ -45,6 +46,15 @@ Context::~Context() {
 const ContextStatePtr& Context::State(Napi::Env env) const {
   if (!state_) throw MakeError(env, code::kDisposed, "the context has been disposed");
   return state_;
+}
+
+ContextStatePtr Context::StateOf(Napi::Env env, Napi::Value value, const char* name) {
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(AddonData::Get(env)->contextClass.Value())) {
+    throw LlamaException(code::kInvalidArgument, std::string(name) + " must be a context");
+  }
+  const ContextStatePtr& state = Context::Unwrap(value.As<Napi::Object>())->state_;
+  if (!state) throw LlamaException(code::kDisposed, std::string(name) + " has been disposed");
+  return state;
 }
 
 llama_seq_id Context::Sequence(Napi::Value value, const char* name) const {

@@ -14,6 +14,9 @@ class Context : public Napi::ObjectWrap<Context> {
   static Napi::Function Init(Napi::Env env);
   explicit Context(const Napi::CallbackInfo& info);  // from CreateContextWorker only
   ~Context() override;
+  // The live state of a JS Context object: INVALID_ARGUMENT for anything
+  // else, DISPOSED for a disposed one.
+  static ContextStatePtr StateOf(Napi::Env env, Napi::Value value, const char* name);
 
  private:
   Napi::Value Info(const Napi::CallbackInfo& info);

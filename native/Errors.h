@@ -23,6 +23,7 @@ inline constexpr const char* kBusy = "BUSY";
 inline constexpr const char* kDecodeFailed = "DECODE_FAILED";
 inline constexpr const char* kStateIo = "STATE_IO";
 inline constexpr const char* kUnsupported = "UNSUPPORTED";
+inline constexpr const char* kNotImplemented = "NOT_IMPLEMENTED";
 inline constexpr const char* kIncompleteOutput = "INCOMPLETE_OUTPUT";  // raised in TS only (a result's `json`)
 inline constexpr const char* kInternal = "INTERNAL";
 }  // namespace code

@@ -2,6 +2,7 @@
 
 #include "AddonData.h"
 #include "Args.h"
+#include "SpeculativeRequest.h"
 #include "generation/beam/BeamConstraints.h"
 #include "sampling/StageFactory.h"
 
@@ -85,7 +86,7 @@ generation::beam::BeamConfig ParseBeam(Napi::Object o, const Request& r, const C
   return c;
 }
 
-Request ParseRequest(Napi::Object o, const ContextState& state, const llama_vocab* vocab) {
+Request ParseRequest(Napi::Env env, Napi::Object o, const ContextState& state, const llama_vocab* vocab) {
   Request r;
   r.prompt = args::Tokens(o.Get("prompt"), "prompt", state.nVocab);
   if (r.prompt.empty()) throw LlamaException(code::kInvalidArgument, "the prompt must not be empty");
@@ -134,6 +135,12 @@ Request ParseRequest(Napi::Object o, const ContextState& state, const llama_voca
   r.special = args::OptionalBool(o, "special", false);
   Napi::Value beam = o.Get("beam");
   if (!beam.IsUndefined() && !beam.IsNull()) r.beam = ParseBeam(args::OptionalObject(beam, "beam"), r, state);
+  Napi::Value speculative = o.Get("speculative");
+  if (!speculative.IsUndefined() && !speculative.IsNull()) {
+    Napi::Array plans = Napi::Array::New(env, outputs.Length());
+    for (uint32_t i = 0; i < outputs.Length(); i++) plans.Set(i, outputs.Get(i).As<Napi::Object>().Get("plan"));
+    AttachDrafters(env, args::OptionalObject(speculative, "speculative"), plans, r, state, vocab);
+  }
   return r;
 }
 
@@ -192,6 +199,14 @@ Napi::Object ToJs(Napi::Env env, const Delivery& d) {
     if (!d.ends[i].stopString.empty()) end.Set("stopString", d.ends[i].stopString);
     end.Set("cachedTokens", d.ends[i].cachedTokens);
     if (d.ends[i].score) end.Set("score", *d.ends[i].score);
+    if (const auto& s = d.ends[i].speculative) {
+      Napi::Object stats = Napi::Object::New(env);
+      stats.Set("drafted", s->drafted);
+      stats.Set("accepted", s->accepted);
+      stats.Set("steps", s->steps);
+      stats.Set("limit", s->limit);
+      end.Set("speculative", stats);
+    }
     ends.Set(i, end);
   }
   out.Set("ends", ends);
@@ -245,7 +260,7 @@ Napi::Value Generation::Start(const Napi::CallbackInfo& info, const ContextState
   if (!info[0].IsObject()) throw LlamaException(code::kInvalidArgument, "generate needs a request object");
   if (!info[1].IsFunction()) throw LlamaException(code::kInvalidArgument, "generate needs a notification callback");
   const llama_vocab* vocab = llama_model_get_vocab(state->model.get());
-  auto job = std::make_shared<Job>(ParseRequest(info[0].As<Napi::Object>(), *state, vocab));
+  auto job = std::make_shared<Job>(ParseRequest(env, info[0].As<Napi::Object>(), *state, vocab));
 
   auto* keep = new std::shared_ptr<Job>(job);
   Napi::ThreadSafeFunction notify = Napi::ThreadSafeFunction::New(

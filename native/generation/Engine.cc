@@ -165,7 +165,8 @@ void Engine::ExpireDeadlines(Clock::time_point now) {
 
 // The batch-slot policy, all of it: a job that is completed or paused (its
 // reader is behind) gets nothing; every other job's generating sequences
-// come first, one token each, in arrival order (a beam search's running
+// come first, one token each (plus, with a drafter, its proposals, as many as
+// the batch has room for), in arrival order (a beam search's running
 // beams all together or, when the batch has no room for all, none this
 // step); then prompts, in arrival order, take what is left of `batchSize`.
 // A prompt may be split over steps.
@@ -194,8 +195,12 @@ void Engine::AddGenerating(Active& a, StepBatch& batch, int32_t& budget) {
     }
     if (!MakeRoom(*s)) continue;
     s->stepStart = s->nPast;
-    s->stepTook = 1;
-    AddToken(*s, s->next, true, budget);
+    if (s->drafter != nullptr) {
+      AddDrafted(*s, budget);
+    } else {
+      s->stepTook = 1;
+      AddToken(*s, s->next, true, budget);
+    }
     Enlist(batch, a, *s);
   }
 }
@@ -311,6 +316,7 @@ void Engine::Rollback(const StepBatch& batch) {
     slot->nPast = slot->stepStart;
     if (slot->phase == Slot::Phase::kPrompt) slot->evaluated -= slot->stepTook;
     slot->batchIndex = -1;
+    slot->drafts.clear();
   }
 }
 

@@ -3,7 +3,8 @@
 // the next token of every generating sequence plus prompt tokens of joining
 // ones, makes one llama_decode call, then samples each sequence with its own
 // chain (or, for a beam-search job, runs one step of the search over all its
-// beams). Jobs join and leave between steps.
+// beams; or, for an output with a drafter, verifies the proposals it added to
+// the batch). Jobs join and leave between steps.
 #pragma once
 
 #include "../ContextState.h"
@@ -68,6 +69,8 @@ class Engine {
   StepBatch BuildBatch();
   void AddGenerating(Active& a, StepBatch& batch, int32_t& budget);
   void AddBeams(Active& a, StepBatch& batch, int32_t& budget);
+  // Speculative decoding: the next token and the drafter's proposals.
+  void AddDrafted(Slot& s, int32_t& budget);
   void AddPrompts(Active& a, StepBatch& batch, int32_t& budget);
   void AddToken(Slot& s, llama_token token, bool logits, int32_t& budget);
   static void Enlist(StepBatch& batch, Active& a, Slot& s);
@@ -81,6 +84,9 @@ class Engine {
   // Samples the output that asked for logits (and, after the shared prompt, its siblings).
   void Sample(Active& a, Slot& slot, const float* row);
   void SampleOne(Slot& slot, const float* row);
+  // Speculative decoding: keeps the proposals the chain accepts, then the
+  // chain's own token; drops the rest from the cache (EngineSpeculative.cc).
+  void VerifyDrafts(Slot& slot, int32_t firstRow);
   void StepBeams(Active& a);
   void MarkPromptDone(Active& a);
   // 5. Tells JS about what is queued.

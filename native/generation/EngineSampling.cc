@@ -3,35 +3,13 @@
 // prompt, hands a copy of its cache to its siblings); every beam search
 // gets all its beams' rows at once and runs one search step.
 #include "Engine.h"
+#include "Logprobs.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
 namespace lg::generation {
-namespace {
-
-TokenLogprob Logprobs(const float* row, int32_t n, llama_token chosen, int32_t top) {
-  const float max = *std::max_element(row, row + n);
-  double sum = 0;
-  for (int32_t i = 0; i < n; i++) sum += std::exp(static_cast<double>(row[i] - max));
-  const auto lse = static_cast<float>(max + std::log(sum));
-  TokenLogprob out;
-  out.token = chosen;
-  out.logprob = row[chosen] - lse;
-  if (top > 0) {
-    const int32_t k = std::min(top, n);
-    std::vector<int32_t> ids(static_cast<size_t>(n));
-    std::iota(ids.begin(), ids.end(), 0);
-    std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [row](int32_t a, int32_t b) {
-      return row[a] > row[b] || (row[a] == row[b] && a < b);
-    });
-    for (int32_t i = 0; i < k; i++) out.top.emplace_back(ids[static_cast<size_t>(i)], row[ids[static_cast<size_t>(i)]] - lse);
-  }
-  return out;
-}
-
-}  // namespace
 
 void Engine::SampleOutputs(const StepBatch& batch) {
   std::vector<Active*> searches;  // beam searches with rows to step over
@@ -43,7 +21,8 @@ void Engine::SampleOutputs(const StepBatch& batch) {
       a.job->PushProgress({static_cast<int32_t>(a.cachedPromptTokens + s.evaluated), static_cast<int32_t>(a.job->request.prompt.size())});
     }
     if (s.batchIndex < 0) continue;
-    const float* row = llama_get_logits_ith(state_->ctx.get(), s.batchIndex);
+    const int32_t rowIndex = s.batchIndex;
+    const float* row = llama_get_logits_ith(state_->ctx.get(), rowIndex);
     s.batchIndex = -1;
     if (a.beams) {  // stepped once all its lanes' rows are in
       a.beams->SetRow(s, row);
@@ -52,7 +31,8 @@ void Engine::SampleOutputs(const StepBatch& batch) {
     }
     try {
       if (row == nullptr) throw LlamaException(code::kInternal, "llama.cpp returned no logits");
-      Sample(a, s, row);
+      if (!s.drafts.empty()) VerifyDrafts(s, rowIndex);
+      else Sample(a, s, row);
     } catch (const std::exception& e) {
       Fail(a, Classify(e));
     }

@@ -46,6 +46,8 @@ struct OutputEnd {
   int32_t cachedTokens = -1;
   // Beam search: transformers' sequences_scores entry of this output.
   std::optional<float> score;
+  // Speculative decoding: what the drafts did.
+  std::optional<speculative::Stats> speculative;
 };
 
 struct Finish {

@@ -6,6 +6,7 @@
 
 #include "../sampling/Chain.h"
 #include "beam/BeamConfig.h"
+#include "speculative/Drafter.h"
 
 #include <llama.h>
 
@@ -19,6 +20,9 @@ namespace lg::generation {
 struct Output {
   llama_seq_id sequence = 0;
   std::unique_ptr<sampling::Chain> chain;  // owned by the engine thread once submitted
+  // Speculative decoding (prompt lookup, a draft model): proposes what the
+  // output's next steps verify. Null: one token per step.
+  std::unique_ptr<speculative::Drafter> drafter;
 };
 
 struct Request {

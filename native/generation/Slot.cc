@@ -12,6 +12,7 @@ Slot::Slot(Job& j, int32_t i, const llama_vocab* vocab)
       index(i),
       sequence(j.request.outputs[static_cast<size_t>(i)].sequence),
       chain(*j.request.outputs[static_cast<size_t>(i)].chain),
+      drafter(j.request.outputs[static_cast<size_t>(i)].drafter.get()),
       vocab_(vocab) {
   held_.index = i;
 }
@@ -86,6 +87,10 @@ void Slot::Finish(const char* reason) {
   end.finishReason = reason;
   end.stopString = stopString_;
   end.cachedTokens = cacheValid ? nPast : -1;
+  if (drafter != nullptr) {
+    end.speculative = speculation;
+    end.speculative->limit = drafter->Limit();
+  }
   job.PushEnd(std::move(end));
   phase = Phase::kDone;
 }

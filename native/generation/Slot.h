@@ -37,6 +37,12 @@ class Slot {
   llama_pos stepStart = 0;
   size_t stepTook = 0;
 
+  // Speculative decoding: the output's drafter (or null), this step's
+  // proposals (verified after the decode, rows batchIndex + 0..n) and totals.
+  speculative::Drafter* const drafter;
+  std::vector<sampling::Proposal> drafts;
+  speculative::Stats speculation;
+
   const std::vector<llama_token>& generated() const { return generated_; }
 
   // Adds a sampled token (not EOS) with its optional extras. Returns true when

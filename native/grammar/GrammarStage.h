@@ -30,6 +30,7 @@ class GrammarStage : public sampling::Stage {
   void Apply(sampling::Scores& scores, const sampling::History& history, sampling::Candidates& candidates) override;
   void Accept(llama_token token, bool isPrompt) override;
   void Reset() override;
+  bool Stateful() const override { return true; }
   bool CheckArgmaxFirst() override;
   bool Keeps(llama_token token) override;
 

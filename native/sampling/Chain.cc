@@ -61,6 +61,26 @@ void Chain::Accept(llama_token token) {
   history_.ids.push_back(token);
 }
 
+llama_token Chain::Propose(Scores& scores, Proposal& out, double& confidence) {
+  ApplyStages(scores, 0, stages_.size());
+  return draw_->Propose(scores, candidates_, out, confidence);
+}
+
+Verdict Chain::Verify(Scores& scores, const Proposal& proposal, bool dense) {
+  ApplyStages(scores, 0, stages_.size());
+  if (dense) candidates_.Materialize(scores);
+  return draw_->Verify(scores, candidates_, proposal);
+}
+
+bool Chain::Rewindable() const {
+  return std::none_of(stages_.begin(), stages_.end(), [](const auto& stage) { return stage->Stateful(); });
+}
+
+void Chain::Rewind(size_t length) {
+  if (length < history_.promptLength) length = history_.promptLength;
+  if (length < history_.ids.size()) history_.ids.resize(length);
+}
+
 void Chain::Reset() {
   std::vector<llama_token> prompt(history_.ids.begin(), history_.ids.begin() + history_.promptLength);
   SetPrompt(prompt);

@@ -32,6 +32,19 @@ class Chain {
   void Accept(llama_token token);
   // Back to the state right after SetPrompt.
   void Reset();
+  // Speculative decoding (Proposal.h): whether the draw can propose and verify.
+  bool Speculates() const { return draw_->Speculates(); }
+  // See Draw::SeparateStream (a speculative draft's chain).
+  void SeparateStream() { draw_->SeparateStream(); }
+  // Every stage, then the draw's proposal (as Sample, with q and the pick's
+  // probability) or its verdict on a proposal. Neither accepts the token.
+  llama_token Propose(Scores& scores, Proposal& out, double& confidence);
+  // `dense`: leave `scores` fully processed (-inf on every removed token), for output_scores.
+  Verdict Verify(Scores& scores, const Proposal& proposal, bool dense = false);
+  // A chain whose stages keep no state besides the history can move back:
+  // Rewind drops generated tokens down to `length` (never the prompt).
+  bool Rewindable() const;
+  void Rewind(size_t length);
   // Group beam search: what the earlier groups chose in this step (see History).
   void SetEarlierGroupTokens(std::vector<llama_token> tokens) { history_.earlierGroupTokens = std::move(tokens); }
 

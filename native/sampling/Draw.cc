@@ -47,10 +47,45 @@ llama_token Argmax(const Scores& scores, const Candidates& candidates) {
   return best < 0 ? 0 : best;
 }
 
+// softmax(scores) over the finite tokens, in id order: false when none is finite.
+bool Softmax(const Scores& scores, Candidates& candidates, std::vector<int32_t>& ids, std::vector<double>& probs) {
+  ids = candidates.Of(scores);
+  if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
+  double max = -INFINITY;
+  for (int32_t id : ids) max = std::max(max, static_cast<double>(scores[id]));
+  if (ids.empty() || !std::isfinite(max)) return false;
+  probs.resize(ids.size());
+  double total = 0.0;
+  for (size_t j = 0; j < ids.size(); j++) total += probs[j] = std::exp(scores[ids[j]] - max);
+  for (double& p : probs) p /= total;
+  return true;
+}
+
+double ProbabilityOf(llama_token token, const std::vector<int32_t>& ids, const std::vector<double>& probs) {
+  const auto it = std::lower_bound(ids.begin(), ids.end(), token);
+  return it != ids.end() && *it == token ? probs[static_cast<size_t>(it - ids.begin())] : 0.0;
+}
+
 class Greedy : public Draw {
  public:
   llama_token Pick(const Scores& scores, Candidates& candidates) override { return Argmax(scores, candidates); }
   bool IsArgmax() const override { return true; }
+  bool Speculates() const override { return true; }
+
+  llama_token Propose(const Scores& scores, Candidates& candidates, Proposal& out, double& confidence) override {
+    out.token = Argmax(scores, candidates);
+    out.q.clear();  // a point mass: greedy verification compares tokens only
+    confidence = Softmax(scores, candidates, ids_, probs_) ? ProbabilityOf(out.token, ids_, probs_) : 1.0;
+    return out.token;
+  }
+  Verdict Verify(const Scores& scores, Candidates& candidates, const Proposal& proposal) override {
+    const llama_token best = Argmax(scores, candidates);
+    return {best == proposal.token, best};
+  }
+
+ private:
+  std::vector<int32_t> ids_;
+  std::vector<double> probs_;
 };
 
 class Distribution : public Draw {
@@ -78,8 +113,56 @@ class Distribution : public Draw {
   }
 
   void Reset() override { rng_.seed(seed_); }
+  bool Speculates() const override { return true; }
+  void SeparateStream() override {
+    seed_ = seed_ * 2654435761u + 0x9e3779b9u;  // x * (even + 1) + odd: never x itself
+    rng_.seed(seed_);
+  }
+
+  llama_token Propose(const Scores& scores, Candidates& candidates, Proposal& out, double& confidence) override {
+    out.q.clear();
+    if (!Softmax(scores, candidates, finite_, probs_)) {
+      out.token = Argmax(scores, candidates);
+      confidence = 1.0;
+      return out.token;
+    }
+    out.token = Choose(finite_, probs_, 1.0);
+    for (size_t j = 0; j < finite_.size(); j++) out.q.emplace_back(finite_[j], probs_[j]);
+    confidence = ProbabilityOf(out.token, finite_, probs_);
+    return out.token;
+  }
+
+  // Accepted with probability min(1, p/q); otherwise a draw from the
+  // residual max(0, p - q), normalised (Leviathan et al. 2023, Chen et al. 2023).
+  Verdict Verify(const Scores& scores, Candidates& candidates, const Proposal& proposal) override {
+    if (!Softmax(scores, candidates, finite_, probs_)) {
+      const llama_token best = Argmax(scores, candidates);
+      return {best == proposal.token, best};
+    }
+    const double p = ProbabilityOf(proposal.token, finite_, probs_);
+    const double q = proposal.QOf(proposal.token);
+    if (q > 0.0 && Uniform() * q < p) return {true, proposal.token};
+    residual_.resize(finite_.size());
+    double total = 0.0;
+    for (size_t j = 0; j < finite_.size(); j++) total += residual_[j] = std::max(0.0, probs_[j] - proposal.QOf(finite_[j]));
+    if (!(total > 0.0)) return {false, Choose(finite_, probs_, 1.0)};  // p <= q everywhere: only rounding gets here
+    return {false, Choose(finite_, residual_, total)};
+  }
 
  private:
+  // A draw from `weights` (summing to `total`) over `ids`.
+  llama_token Choose(const std::vector<int32_t>& ids, const std::vector<double>& weights, double total) {
+    const double target = Uniform() * total;
+    double cumulative = 0.0;
+    for (size_t j = 0; j < ids.size(); j++) {
+      cumulative += weights[j];
+      if (cumulative > target) return ids[j];
+    }
+    for (size_t j = ids.size(); j-- > 0;)  // rounding: the last token with weight
+      if (weights[j] > 0.0) return ids[j];
+    return ids.back();
+  }
+
   double Uniform() {
     const uint64_t a = rng_() >> 5;
     const uint64_t b = rng_() >> 6;
@@ -90,6 +173,8 @@ class Distribution : public Draw {
   std::mt19937 rng_;
   std::vector<int32_t> finite_;
   std::vector<double> weights_;
+  std::vector<double> probs_;
+  std::vector<double> residual_;
 };
 
 class Selecting : public Draw {
@@ -119,6 +204,14 @@ class Selecting : public Draw {
 };
 
 }  // namespace
+
+llama_token Draw::Propose(const Scores&, Candidates&, Proposal&, double&) {
+  throw LlamaException(code::kNotImplemented, "this sampler cannot draft for speculative decoding");
+}
+
+Verdict Draw::Verify(const Scores&, Candidates&, const Proposal&) {
+  throw LlamaException(code::kNotImplemented, "this sampler cannot verify speculative drafts");
+}
 
 std::unique_ptr<Draw> GreedyDraw() { return std::make_unique<Greedy>(); }
 std::unique_ptr<Draw> DistributionDraw(uint32_t seed) { return std::make_unique<Distribution>(seed); }

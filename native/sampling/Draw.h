@@ -3,6 +3,7 @@
 // selecting sampler (mirostat v1/v2, adaptive-p).
 #pragma once
 
+#include "Proposal.h"
 #include "Stage.h"
 
 #include <memory>
@@ -18,6 +19,21 @@ class Draw {
   virtual bool IsArgmax() const { return false; }
   virtual void Accept(llama_token /*token*/) {}
   virtual void Reset() {}
+
+  // Speculative decoding (see Proposal.h). Whether this draw can judge and
+  // make proposals: the argmax and the seeded draw can, llama.cpp's selecting
+  // samplers (mirostat, adaptive-p) cannot.
+  virtual bool Speculates() const { return false; }
+  // A random stream of its own, derived from the seed: a draft's chain is
+  // built from its target's plan, and a proposal drawn with the numbers that
+  // then judge it would not be exact.
+  virtual void SeparateStream() {}
+  // Picks as Pick does and describes the distribution the pick came from
+  // (`out.q`), with the picked token's probability under softmax(scores)
+  // (transformers' ConfidenceCriteria reads it).
+  virtual llama_token Propose(const Scores& scores, Candidates& candidates, Proposal& out, double& confidence);
+  // The decision on a proposal, from scores processed by every stage.
+  virtual Verdict Verify(const Scores& scores, Candidates& candidates, const Proposal& proposal);
 };
 
 std::unique_ptr<Draw> GreedyDraw();

@@ -20,6 +20,7 @@ class LlamaStage : public Stage {
   void Apply(Scores& scores, const History& history, Candidates& candidates) override;
   void Accept(llama_token token, bool isPrompt) override;
   void Reset() override;
+  bool Stateful() const override { return true; }
 
  private:
   struct Free {

@@ -77,6 +77,9 @@ class Stage {
   // `isPrompt` true for those).
   virtual void Accept(llama_token /*token*/, bool /*isPrompt*/) {}
   virtual void Reset() {}
+  // Whether Accept changes state beyond the history (a llama.cpp sampler, a
+  // grammar): such a chain cannot move back (Chain::Rewind).
+  virtual bool Stateful() const { return false; }
 };
 
 }  // namespace lg::sampling

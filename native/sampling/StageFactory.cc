@@ -232,7 +232,7 @@ std::unique_ptr<Draw> BuildDraw(Napi::Object obj, int32_t vocabSize) {
 
 }  // namespace
 
-std::unique_ptr<Chain> BuildChain(Napi::Object plan, const llama_vocab* vocab) {
+std::unique_ptr<Chain> BuildChain(Napi::Object plan, const llama_vocab* vocab, bool statelessOnly) {
   const auto vocabSize = static_cast<int32_t>(args::Integer(plan.Get("vocabSize"), "vocabSize", 1, INT32_MAX));
   if (vocab != nullptr && llama_vocab_n_tokens(vocab) != vocabSize) {
     Invalid("vocabSize " + std::to_string(vocabSize) + " does not match the model's " + std::to_string(llama_vocab_n_tokens(vocab)));
@@ -248,7 +248,9 @@ std::unique_ptr<Chain> BuildChain(Napi::Object plan, const llama_vocab* vocab) {
     const std::string kind = KindOf(obj);
     auto factory = Factories().find(kind);
     if (factory == Factories().end()) Invalid("unknown stage kind '" + kind + "'");
-    built.push_back(factory->second(Params(obj, kind, vocabSize), vocab));
+    std::unique_ptr<Stage> stage = factory->second(Params(obj, kind, vocabSize), vocab);
+    if (statelessOnly && stage->Stateful()) continue;
+    built.push_back(std::move(stage));
   }
   Napi::Value draw = plan.Get("draw");
   if (!draw.IsObject()) Invalid("plan.draw must be an object");

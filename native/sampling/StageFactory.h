@@ -11,6 +11,8 @@ namespace lg::sampling {
 
 // plan = { vocabSize, stages: [{ kind, ...params }], draw: { kind, ...params } }.
 // `vocab` may be null when no stage needs a vocabulary.
-std::unique_ptr<Chain> BuildChain(Napi::Object plan, const llama_vocab* vocab);
+// `statelessOnly`: leaves out the stages that keep state beyond the history
+// (Stage::Stateful), for a speculative draft's chain.
+std::unique_ptr<Chain> BuildChain(Napi::Object plan, const llama_vocab* vocab, bool statelessOnly = false);
 
 }  // namespace lg::sampling
