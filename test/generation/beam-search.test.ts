@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type Context, type GenerationChunk, type Model } from '../../lib/index';
 import { STORIES_MODEL } from '../support/models';
+import { chiSquareGoodnessOfFit } from '../support/chi-square';
 
 let model: Model;
 let scratch: Context; // context.evaluate() for the references
@@ -182,6 +183,48 @@ describe('beam sampling (do_sample with num_beams > 1)', () => {
     expect(new Set([all(a), ...others]).size).toBeGreaterThan(1);
     context.dispose();
   });
+
+  it("draws its candidates as torch.multinomial without replacement does (chi-square against the exact distribution)", async () => {
+    // One step, 2 beams, temperature 3, top_k 6: transformers samples 2 × num_beams = 4 of the 6 (beam, token)
+    // candidates without replacement, proportionally to softmax(scores), and keeps the best two
+    // by score; the returned pair (best, second) has an exact distribution, enumerated below.
+    const TOP_K = 6;
+    const T = 3; // flat enough that every pair is seen
+    const lp = await logProbs([...model.tokenize(PROMPT)]);
+    const top = Array.from(lp.keys()).sort((a, b) => lp[b] - lp[a]).slice(0, TOP_K);
+    const weights = top.map((t) => Math.exp((lp[t] - lp[top[0]]) / T));
+    const total = weights.reduce((a, b) => a + b, 0);
+    const p = weights.map((w) => w / total);
+    const expected = new Map<string, number>();
+    const draw = (picked: number[], prob: number): void => {
+      if (picked.length === 4) {
+        const [a, b] = [...picked].sort((x, y) => x - y); // ranks: a lower index is a better score
+        const key = `${top[a]},${top[b]}`;
+        expected.set(key, (expected.get(key) ?? 0) + prob);
+        return;
+      }
+      const left = 1 - picked.reduce((s, i) => s + p[i], 0);
+      for (let i = 0; i < TOP_K; i++) if (!picked.includes(i)) draw([...picked, i], (prob * p[i]) / left);
+    };
+    draw([], 1);
+
+    const context = await model.createContext({ contextSize: 256, sequences: 2, threads: 1 });
+    const outcomes: string[] = [];
+    for (let seed = 0; seed < 1500; seed++) {
+      const r = await context.generate(PROMPT, { num_beams: 2, num_return_sequences: 2, do_sample: true, temperature: T, top_k: TOP_K, max_new_tokens: 1, ignore_eos: true, seed }).result;
+      outcomes.push(r.sequences.map((s) => s.tokens[0]).join(','));
+    }
+    context.dispose();
+    const test = chiSquareGoodnessOfFit(outcomes, expected);
+    console.log(`beam sampling: chi2 ${test.statistic.toFixed(1)} on ${test.degreesOfFreedom} df, p = ${test.pValue.toFixed(3)}`);
+    expect(test.pValue).toBeGreaterThan(0.001);
+    // The test has power: the same draws against with-replacement sampling (a wrong model) fail it.
+    const wrong = new Map<string, number>();
+    for (let i = 0; i < TOP_K; i++) for (let j = i + 1; j < TOP_K; j++) wrong.set(`${top[i]},${top[j]}`, 2 * p[i] * p[j]);
+    const norm = [...wrong.values()].reduce((a, b) => a + b, 0);
+    for (const [k, v] of wrong) wrong.set(k, v / norm);
+    expect(chiSquareGoodnessOfFit(outcomes, wrong).pValue).toBeLessThan(0.001);
+  }, 60_000);
 
   it('scores a sequence by its warped log-probabilities (temperature after the processors)', async () => {
     const context = await model.createContext({ contextSize: 1024, sequences: 3, threads: 1 });
