@@ -147,6 +147,22 @@ describe('beam search on a real model', () => {
     expect(result.usage.completionTokens).toBe(result.sequences.reduce((n, s) => n + s.tokens.length, 0));
   });
 
+  it('leaves the prompt cached in its sequences: the next call on the prompt reuses it', async () => {
+    const context = await model.createContext({ contextSize: 1024, sequences: 3, threads: 1 });
+    const config = { num_beams: 3, num_return_sequences: 2, max_new_tokens: 12 };
+    const first = await context.generate(PROMPT, config).result;
+    const again = await context.generate(PROMPT, config).result;
+    const greedy = await context.generate(PROMPT + ' girl', { max_new_tokens: 8 }).result;
+    context.dispose();
+    const prompt = model.tokenize(PROMPT).length;
+    expect(again.usage.cachedPromptTokens).toBe(prompt - 1); // all but the last token, evaluated again for its logits
+    expect(again.sequences.map((s) => s.tokens)).toEqual(first.sequences.map((s) => s.tokens));
+    expect(greedy.usage.cachedPromptTokens).toBe(prompt);
+    const fresh = await model.createContext({ contextSize: 256, threads: 1 });
+    expect(greedy.tokens).toEqual((await fresh.generate(PROMPT + ' girl', { max_new_tokens: 8 }).result).tokens);
+    fresh.dispose();
+  });
+
   it('an abort ends the search with the hypotheses so far, and frees its sequences', async () => {
     const context = await model.createContext({ contextSize: 4096, sequences: 4, threads: 1 });
     const controller = new AbortController();

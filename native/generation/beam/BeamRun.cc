@@ -117,11 +117,19 @@ void BeamRun::Finish(const char* reason) {
   done_ = true;
   live_.clear();
   const std::vector<Hypothesis> hypotheses = search_.step() > 0 ? search_.Finalize() : std::vector<Hypothesis>();
+  const auto promptLength = static_cast<llama_pos>(job_.request.prompt.size());
   for (int32_t i = 0; i < search_.config().numReturn; i++) {
     OutputEnd end;
     end.index = i;
     end.finishReason = reason;
-    end.cachedTokens = -1;
+    // Every lane holding a beam starts with the prompt: keep just that, so the
+    // next generate() with this prompt reuses it. An empty lane holds nothing.
+    Slot& lane = *lanes_[static_cast<size_t>(i)];
+    if (lane.nPast >= promptLength && llama_memory_seq_rm(memory_, lane.sequence, promptLength, -1)) {
+      end.cachedTokens = promptLength;
+    } else {
+      end.cachedTokens = llama_memory_seq_rm(memory_, lane.sequence, -1, -1) ? 0 : -1;
+    }
     if (static_cast<size_t>(i) < hypotheses.size()) {
       const Hypothesis& h = hypotheses[static_cast<size_t>(i)];
       Chunk chunk;
