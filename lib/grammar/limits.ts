@@ -22,6 +22,12 @@ export const MAX_GRAMMAR_ALTERNATIVES = 16384;
  */
 export const MAX_GRAMMAR_EXPANDED_RULES = 262144;
 
+// Runs of characters the checks below do not look at, matched at one position at a time (sticky):
+// outside quotes and classes; inside a literal; inside a class.
+const BORING = /[^\n#"[()|]*/y;
+const IN_LITERAL = /[^"\\\n]*/y;
+const IN_CLASS = /[^\]\\\n]*/y;
+
 /**
  * Throws INVALID_ARGUMENT (naming `name`, the limit and where it was passed:
  * line and column) when `grammar` is beyond a bound. Quotes, character classes
@@ -36,31 +42,54 @@ export function checkGrammarLimits(grammar: string, name = 'grammar'): void {
   let line = 1;
   let column = 0;
   const where = (): string => `line ${line}, column ${column}`;
-  for (let i = 0; i < grammar.length; i++) {
-    const c = grammar[i];
+  const n = grammar.length;
+  for (let i = 0; i < n; i++) {
+    // Jump over the characters that count for nothing here (names, spaces, operators) in one step.
+    BORING.lastIndex = i;
+    BORING.test(grammar);
+    column += BORING.lastIndex - i;
+    i = BORING.lastIndex;
+    if (i >= n) break;
+    const c = grammar.charCodeAt(i);
     column++;
-    if (c === '\n') {
+    if (c === 0x0a) {
       line++;
       column = 0;
-    } else if (c === '#') {
-      while (i + 1 < grammar.length && grammar[i + 1] !== '\n') i++;
-    } else if (c === '"' || c === '[') {
-      const close = c === '"' ? '"' : ']';
-      for (i++; i < grammar.length && grammar[i] !== close; i++) {
-        if (grammar[i] === '\\') i++;
-        if (grammar[i] === '\n') {
+    } else if (c === 0x23) {
+      // '#'
+      while (i + 1 < n && grammar.charCodeAt(i + 1) !== 0x0a) i++;
+    } else if (c === 0x22 || c === 0x5b) {
+      // '"' or '[': to the closing one, past escapes
+      const close = c === 0x22 ? 0x22 : 0x5d;
+      const run = c === 0x22 ? IN_LITERAL : IN_CLASS;
+      for (i++; i < n; i++) {
+        run.lastIndex = i;
+        run.test(grammar);
+        column += run.lastIndex - i;
+        i = run.lastIndex;
+        const d = grammar.charCodeAt(i);
+        if (i >= n || d === close) break;
+        column++;
+        if (d === 0x5c) {
+          i++;
+          column++;
+        }
+        if (grammar.charCodeAt(i) === 0x0a) {
           line++;
           column = 0;
         }
       }
-    } else if (c === '(') {
+      column++;
+    } else if (c === 0x28) {
       if (++depth > MAX_GRAMMAR_NESTING) throw invalidArgument(`${name}: parentheses nested deeper than ${MAX_GRAMMAR_NESTING} levels at ${where()}`);
-    } else if (c === ')') {
+    } else if (c === 0x29) {
       depth = Math.max(0, depth - 1);
-    } else if (c === '|') {
+    } else if (c === 0x7c) {
       if (++alternatives > MAX_GRAMMAR_ALTERNATIVES) throw invalidArgument(`${name}: more than ${MAX_GRAMMAR_ALTERNATIVES} alternatives ('|'), at ${where()}`);
     }
   }
-  const rules = grammar.match(/::=/g)?.length ?? 0;
+  // Every '::=' in the text (quoted ones included), counted without a regular expression's match array.
+  let rules = 0;
+  for (let at = grammar.indexOf('::='); at >= 0; at = grammar.indexOf('::=', at + 3)) rules++;
   if (rules > MAX_GRAMMAR_RULES) throw invalidArgument(`${name} defines ${rules} rules; at most ${MAX_GRAMMAR_RULES} are accepted`);
 }

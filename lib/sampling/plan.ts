@@ -157,8 +157,15 @@ function hfProcessorStages(v: PlanValues, eos: number[], beams: boolean): StageD
   return s;
 }
 
-/** llama.cpp's lazy-grammar trigger for a word: match from the start, feed from the word on. */
-const wordPattern = (word: string): string => `[\\s\\S]*?(${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})[\\s\\S]*`;
+/**
+ * A lazy-grammar trigger word as a pattern: the word as a literal group, so
+ * the grammar is fed from the word on (llama.cpp's meaning). Written as the
+ * bare group, not llama.cpp's `[\s\S]*?(word)[\s\S]*`: with a literal group
+ * at its end the native trigger runs the regex only when the word may just
+ * have been completed (LazyTrigger::TailLiterals), where the wrapped form
+ * rescans the whole output at every token (3,000 tokens: 10 minutes).
+ */
+const wordPattern = (word: string): string => `(${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})`;
 
 function grammarStages(v: PlanValues, context: PlanContext): StageDescriptor[] {
   const grammar = v.grammar ?? context.jsonSchemaGrammar;

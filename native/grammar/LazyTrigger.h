@@ -28,9 +28,20 @@ class LazyTrigger {
   struct Pattern {
     std::string text;
     std::regex regex;
+    // When the pattern ends with its first capturing group and that group is
+    // a literal or an alternation of literals: those literals. A new match
+    // must then end with one of them inside the newly fed bytes, so the
+    // regex (a scan of the whole buffer) runs only when one does: without
+    // this, patterns such as `[\s\S]*?(<tool_call>)` cost O(length) per
+    // token, O(n^2) over a long output.
+    std::vector<std::string> tailLiterals;
   };
+  // The literals of a pattern's tail group, or none when it has no such group.
+  static std::vector<std::string> TailLiterals(const std::string& pattern);
   // llama_grammar_trigger_pattern::find.
   static size_t Find(const Pattern& pattern, const std::string& input);
+  // Whether one of `literals` occurs in the buffer ending after its first `before` bytes.
+  bool EndsInNewBytes(const std::vector<std::string>& literals, size_t before) const;
 
   bool lazy_;
   bool awaiting_;

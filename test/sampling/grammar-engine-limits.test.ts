@@ -26,7 +26,11 @@ afterAll(() => {
   spm?.dispose();
 });
 
-/** Left recursion through a rule made nullable by a repetition: llama.cpp's check misses it and its stacks grow forever. */
+/**
+ * Left recursion through a rule made nullable by a repetition: llama.cpp's
+ * check misses it and its stacks grow forever; the GBNF check refuses it, so
+ * only the native chain built without the check reaches the engine's limit.
+ */
 const LOOPING = String.raw`root ::= r1
 r1 ::= r2 ((. r1 | r1 | ) "b")
 r2 ::= [ \t]{0,3}`;
@@ -81,19 +85,41 @@ describe('compile cache', () => {
   });
 });
 
+/** Not recursive, but every rule doubles the stacks: 2^20 of them at the start, past the engine's stack limit. */
+const AMBIGUOUS = ['root ::= r0', ...Array.from({ length: 20 }, (_, i) => `r${i} ::= r${i + 1} "x" | r${i + 1} "y"`), 'r20 ::= "z"'].join('\n');
+
 describe('a grammar llama.cpp would loop on', () => {
-  it('createSampler: INVALID_ARGUMENT naming the limit at the first use, not a hang', () => {
+  it('createSampler and generate() refuse it up front: the GBNF check names the rule (issue 12)', () => {
+    const message = /^grammar: rule 'r1' is left-recursive: .*past rule 'r2', which can match nothing/;
+    expect(() => createSampler({ grammar: LOOPING }, { model: stories })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(message) }));
+    expect(() => context.generate('Once', { grammar: LOOPING, max_new_tokens: 4 })).toThrow(message);
+  });
+
+  it('past the check, the engine: INVALID_ARGUMENT naming the limit at the first use, not a hang', () => {
     const started = performance.now();
-    const sampler = createSampler({ grammar: LOOPING }, { model: stories });
+    const plan = planChain({ grammar: 'root ::= "a"' }, { vocabSize: stories.vocabSize });
+    const looping = { ...plan, stages: plan.stages.map((stage) => ({ ...stage, grammar: LOOPING })) };
+    const sampler = buildNativeSampler(looping, nativeModelOf(stories), new Int32Array(0), 0);
+    try {
+      expect(() => sampler.sample(new Float32Array(stories.vocabSize), true)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/grammar: the parser needs more than \d+ stack entries/) }),
+      );
+    } finally {
+      sampler.dispose();
+    }
+    expect(performance.now() - started).toBeLessThan(60_000);
+  });
+
+  it('createSampler: a grammar whose stacks multiply fails at the first use with the limit', () => {
+    const sampler = createSampler({ grammar: AMBIGUOUS }, { model: stories });
     expect(() => sampler.process(new Float32Array(stories.vocabSize))).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/grammar: the parser needs more than \d+ stack entries/) }),
     );
-    expect(performance.now() - started).toBeLessThan(60_000);
     sampler.dispose();
   });
 
   it('generate(): the compile runs on the generation thread and its error ends that generation', async () => {
-    expect(await codeOf(context.generate('Once', { grammar: LOOPING, max_new_tokens: 4 }).result)).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(context.generate('Once', { grammar: AMBIGUOUS, max_new_tokens: 4 }).result)).toBe('INVALID_ARGUMENT');
     // the context goes on
     const ok = await context.generate('Once', { grammar: 'root ::= " upon"', max_new_tokens: 8 }).result;
     expect(ok.text).toBe(' upon');
@@ -101,6 +127,27 @@ describe('a grammar llama.cpp would loop on', () => {
 });
 
 describe('lazy grammars through generate()', () => {
+  it('waiting for a trigger costs nothing per token over a long output (it rescanned everything: O(n^2))', async () => {
+    const long = await stories.createContext({ contextSize: 4096, threads: 1 });
+    try {
+      const config = { max_new_tokens: 2000, ignore_eos: true };
+      const plain = await long.generate('Once upon a time', config).result;
+      const grammar = 'root ::= "x"';
+      for (const triggers of [
+        { grammar_trigger_words: ['<tool_call>'] },
+        // the tools grammars' shape: never inside a reasoning section
+        { grammar_trigger_patterns: ['^(?!\\s*<think>)[\\s\\S]*?(<tool_call>)', '^\\s*<think>[\\s\\S]*?</think>[\\s\\S]*?(<tool_call>)'] },
+      ]) {
+        const lazy = await long.generate('Once upon a time', { ...config, grammar, grammar_lazy: true, ...triggers }).result;
+        expect(lazy.tokens).toEqual(plain.tokens); // never triggered
+        // A hang guard, not a speed goal: the old trigger took 10 minutes for 3,000 tokens here.
+        expect(lazy.timings.generationMs).toBeLessThan(4 * plain.timings.generationMs + 2000);
+      }
+    } finally {
+      long.dispose();
+    }
+  }, 60_000);
+
   it('nothing constrained before the trigger word; after it, the grammar from the word on', async () => {
     const free = await context.generate('Once upon a time', { max_new_tokens: 12 }).result;
     const lazy = await context.generate('Once upon a time', {
