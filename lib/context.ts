@@ -10,6 +10,8 @@ import { preparePrompt } from './generation/prompt';
 import { CHAT_TEMPLATE_OPTION_KEYS } from './chat/types';
 import { checkSequences, sequencesNeeded } from './generation/beam';
 import { buildRequest, lengthWarnings } from './generation/request';
+import { chatOutputPlan } from './generation/chatOutput';
+import { speculationOf, speculativeRequest, type Speculation } from './generation/speculative';
 import { logWarning } from './logging';
 import { SequencePool } from './generation/sequencePool';
 import type { GenerateOptions, GenerationInput } from './generation/types';
@@ -119,7 +121,8 @@ const CONTEXT_KEYS: ReadonlyArray<keyof ContextOptions> = [
 ];
 const GENERATE_KEYS: ReadonlyArray<keyof GenerateOptions> = [
   'signal', 'sequence', 'onProgress', 'includeStopString', 'contextShift', 'addSpecial', 'parseSpecial', 'chatTemplate',
-  'addGenerationPrompt', 'renderSpecialTokens', 'bufferSize', ...CHAT_TEMPLATE_OPTION_KEYS,
+  'addGenerationPrompt', 'renderSpecialTokens', 'bufferSize', 'toolChoice', 'parallelToolCalls', 'parseReasoning',
+  ...CHAT_TEMPLATE_OPTION_KEYS,
 ];
 const EVALUATE_KEYS: ReadonlyArray<keyof EvaluateOptions> = ['sequence', 'logits', 'signal'];
 
@@ -227,6 +230,10 @@ export class Context {
   readonly #queue = new OperationQueue();
   readonly #pool: SequencePool;
   readonly #onDispose: () => void;
+  /** Assisted decoding: a context of each draft model, made at its first use and disposed with this one. */
+  readonly #drafts = new Map<Model, Promise<Context>>();
+  /** `num_assistant_tokens_schedule: 'heuristic'`: the value the last call ended with, per draft model (as transformers keeps it on the assistant). */
+  readonly #assistantTokens = new Map<Model, number>();
 
   /**
    * Not for direct use: contexts come from {@link Model.createContext}.
@@ -290,6 +297,7 @@ export class Context {
     options = checkGenerateOptions(options);
     const resolved = isResolvedConfig(config) ? config : resolveConfig(modelConfigLayer(this.model.samplingMetadata), config);
     const { tokens: prompt, chat } = preparePrompt(this.model, input, options);
+    const output = chatOutputPlan(this.model, chat, resolved, options);
     const count = sequencesNeeded(resolved.values); // one per returned sequence, or per beam
     checkSequences(resolved.values, this.sequences);
     const fixed = optionalInteger(options.sequence, 'sequence', 0, this.sequences - 1);
@@ -297,9 +305,13 @@ export class Context {
       throw new LlamaError('CONTEXT_OVERFLOW', `the prompt has ${prompt.length} tokens; a sequence of this context holds at most ${this.sequenceContextSize}`);
     }
     const signal = options.signal;
-    const request = buildRequest(this.model, resolved, prompt, Array.from({ length: count }, (_, i) => i), 0, options);
+    const request = buildRequest(this.model, resolved, prompt, Array.from({ length: count }, (_, i) => i), 0, options, {
+      toolGrammar: output?.grammar,
+      parsed: output?.spec !== undefined,
+    });
     const generation = new Generation<JsonOfConfig<C>>(resolved, options.onProgress, request.queueCapacity, (token) => tokenText(this.model, token));
     generation.chatPrompt = chat;
+    generation.outputSpec = output?.spec;
 
     const onAbort = (): void => generation.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -318,6 +330,8 @@ export class Context {
         }
         let handle;
         try {
+          const speculation = speculationOf(resolved.values);
+          if (speculation?.kind === 'draft') request.speculative = await this.#draftRequest(speculation, generation);
           request.keep = keep;
           request.outputs.forEach((output, i) => (output.sequence = sequences[i]));
           handle = this.#native.generate(request, () => generation.readable());
@@ -526,8 +540,58 @@ export class Context {
   dispose(): void {
     if (this.#native.isDisposed()) return;
     this.#native.dispose(); // running generations end with DISPOSED
+    for (const draft of this.#drafts.values()) void draft.then((c) => c.dispose(), () => undefined);
+    this.#drafts.clear();
     this.#pool.close(new LlamaError('DISPOSED', 'the context was disposed before the generation started'));
     this.#onDispose();
+  }
+
+  /**
+   * The request part of assisted decoding: the draft model's context (one
+   * per draft model, with this context's sequences and sizes, so each
+   * sequence drafts on the sequence of the same number), and for the
+   * heuristic schedule the value the last call ended with.
+   */
+  async #draftRequest(s: Extract<Speculation, { kind: 'draft' }>, generation: Generation<unknown>) {
+    let pending = this.#drafts.get(s.model);
+    if (pending === undefined) {
+      pending = s.model.createContext({
+        contextSize: this.contextSize,
+        batchSize: this.batchSize,
+        sequences: this.sequences,
+        unifiedKvCache: this.unifiedKvCache,
+        threads: this.threads,
+        threadsBatch: this.threadsBatch,
+      });
+      this.#drafts.set(s.model, pending);
+    }
+    let draft: Context;
+    try {
+      draft = await pending;
+    } catch (err) {
+      this.#drafts.delete(s.model);
+      throw err;
+    }
+    if (draft.disposed) {
+      this.#drafts.delete(s.model);
+      throw new LlamaError('DISPOSED', 'the assistant model (or its context) has been disposed');
+    }
+    if (this.#native.isDisposed()) {
+      draft.dispose();
+      throw new LlamaError('DISPOSED', 'the context has been disposed');
+    }
+    const model = s.model;
+    if (s.schedule === 'heuristic') {
+      // Read once it has ended: asking for `result` earlier would drain a stream.
+      void generation
+        .whenDone()
+        .then(() => generation.result)
+        .then(
+          (r) => r.speculative && this.#assistantTokens.set(model, r.speculative.numAssistantTokens),
+          () => undefined,
+        );
+    }
+    return speculativeRequest(s, draft.#native, s.schedule === 'heuristic' ? this.#assistantTokens.get(model) : undefined);
   }
 
   /** Waits for queued operations to settle, then disposes. */
@@ -597,7 +661,9 @@ function checkGenerateOptions(options: GenerateOptions): GenerateOptions {
   const o = optionsObject(options, 'generate options', GENERATE_KEYS);
   optionalFunction(o.onProgress, 'onProgress');
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) argumentError('signal', 'be an AbortSignal', o.signal);
-  for (const key of ['includeStopString', 'addSpecial', 'parseSpecial', 'addGenerationPrompt', 'renderSpecialTokens'] as const) optionalBoolean(o[key], key);
+  for (const key of ['includeStopString', 'addSpecial', 'parseSpecial', 'addGenerationPrompt', 'renderSpecialTokens', 'parallelToolCalls', 'parseReasoning'] as const) {
+    optionalBoolean(o[key], key);
+  }
   optionalString(o.chatTemplate, 'chatTemplate', true);
   optionalInteger(o.bufferSize, 'bufferSize', 1, MAX_POSITION);
   const shift = o.contextShift;

@@ -41,6 +41,8 @@ export type {
 } from './embed/types';
 export { Generation } from './generation/generation';
 export type { ChatDocument, ChatPromptInfo, ChatRenderer, ChatTemplateOptions, ChatTool, ChatToolCall } from './chat/types';
+export type { ToolCall, ToolCallFamily, ToolChoice } from './chat/tools/types';
+export { toolCallFamily } from './chat/tools/families';
 export type {
   ChatMessage,
   FinishReason,
@@ -52,11 +54,12 @@ export type {
   GenerationTimings,
   GenerationUsage,
   PromptProgress,
+  SpeculativeStats,
   TokenLogprob,
 } from './generation/types';
 export type { JsonOfConfig, JsonSchemaToType } from './generation/jsonResult';
 export { createServer, LlamaServer } from './server';
-export type { OpenAIErrorBody, ParsedToolCall, ServerAddress, ServerOptions, ServerStats, ToolCallFields } from './server';
+export type { OpenAIErrorBody, ServerAddress, ServerOptions, ServerStats } from './server';
 export { physicalCoreCount } from './system';
 export { LlamaError, ErrorCodes, isLlamaError } from './errors';
 export type { ErrorCode } from './errors';

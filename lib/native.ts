@@ -196,6 +196,21 @@ export interface NativeGenerateRequest {
   special: boolean;
   /** Beam search (num_beams > 1): `outputs` are then its lanes, one per beam. */
   beam?: NativeBeamRequest;
+  /** Speculative decoding: one drafter per output (native/SpeculativeRequest.cc). */
+  speculative?: NativeSpeculativeRequest;
+}
+
+/** Speculative decoding as native/SpeculativeRequest.cc parses it. */
+export type NativeSpeculativeRequest =
+  | { kind: 'lookup'; numTokens: number; maxNgram: number }
+  | { kind: 'draft'; context: NativeContext; numTokens: number; schedule: 'constant' | 'heuristic'; confidence: number };
+
+/** An output's speculation counts (native/generation/speculative/Drafter.h Stats). */
+export interface NativeSpeculativeStats {
+  drafted: number;
+  accepted: number;
+  steps: number;
+  limit: number;
 }
 
 /** What a beam search runs with (native/generation/beam/BeamConfig.h). */
@@ -234,6 +249,8 @@ export interface NativeOutputEnd {
   cachedTokens: number;
   /** Beam search: transformers' sequences_scores entry. */
   score?: number;
+  /** Speculative decoding: what the drafts did. */
+  speculative?: NativeSpeculativeStats;
 }
 
 export interface NativeDelivery {

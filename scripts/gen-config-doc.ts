@@ -14,6 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_SAMPLER_ORDER, defaultOf } from '../lib/config/defaults';
 import { ALIASES, type CanonicalField } from '../lib/config/fields';
+import { FOREIGN_FIELDS } from '../lib/config/foreign';
 import { FIELD_INFO, FIELD_NAMES, type ExplainStage } from '../lib/config/meta';
 
 /** The generated doc. */
@@ -254,9 +255,20 @@ export function renderChainOrder(): string {
   return lines.join('\n');
 }
 
+/** The OpenAI and llama.cpp request fields that are not options, with what to use instead (lib/config/foreign.ts). */
+export function renderForeignFields(): string {
+  const lines = ['| field | from | use instead | |', '|---|---|---|---|'];
+  for (const [key, field] of Object.entries(FOREIGN_FIELDS)) {
+    const use = field.use === undefined ? '—' : `\`${field.use}\``;
+    lines.push(`| \`${key}\` | ${field.api} | ${use} | ${cell(field.note)}${field.serverIgnores ? ' (the server accepts and drops it)' : ''} |`);
+  }
+  return lines.join('\n');
+}
+
 /** The generated blocks, by marker name. */
 const BLOCKS: Readonly<Record<string, () => string>> = {
   'field-table': renderFieldTable,
+  'foreign-fields': renderForeignFields,
   'chain-order': renderChainOrder,
 };
 

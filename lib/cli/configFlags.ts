@@ -170,7 +170,8 @@ export function configFromFlags(parsed: ParsedArgs): GenerationConfigInput {
   };
   for (const [name, raw] of Object.entries(parsed.values)) {
     const field = fieldOf(name);
-    if (!field) continue;
+    // Call-only fields (assistant_model) are a command's own flags: `run` loads --assistant-model itself.
+    if (!field || VALUE_KINDS[field] === 'call-only') continue;
     const value = convert(field, name, raw);
     try {
       (RULES[field] as (v: unknown, name: string) => unknown)(value, field); // the value's own rule; cross-field checks come when the config resolves

@@ -5,6 +5,7 @@ function output(o: GenerationOutput): Record<string, unknown> {
   const out: Record<string, unknown> = { index: o.index, text: o.text, tokens: o.tokens, finishReason: o.finishReason };
   if (o.stopString !== undefined) out.stopString = o.stopString;
   if (o.score !== undefined) out.score = o.score;
+  if (o.speculative !== undefined) out.speculative = o.speculative;
   if (o.logprobs) out.logprobs = o.logprobs;
   if (o.scores) out.scores = o.scores.map((s) => Array.from(s));
   if (o.logits) out.logits = o.logits.map((s) => Array.from(s));

@@ -178,7 +178,7 @@ export interface GenerationConfig {
   /** Return a result object with the optional outputs instead of the tokens only. Default `false`. */
   return_dict_in_generate?: boolean;
 
-  // ---- Assisted decoding (not implemented) ----
+  // ---- Speculative decoding: prompt lookup, assisted decoding ----
   /** Prompt lookup decoding: candidate tokens per step. Default unset. */
   prompt_lookup_num_tokens?: number;
   /** Prompt lookup decoding: largest n-gram matched in the prompt. Default unset. */

@@ -40,6 +40,7 @@ export interface FieldInfo {
 const HF = 'native/sampling/hf: ';
 const LOOP = 'generation loop';
 const BEAM = 'native/generation/beam';
+const SPECULATIVE = 'native/generation/speculative';
 
 function hf(cls: string, note: string): FieldInfo {
   return { stage: '2. processors', implementation: HF + cls, semantics: 'transformers', note };
@@ -61,6 +62,9 @@ function output(semantics: Semantics, note: string): FieldInfo {
 }
 function beam(note: string): FieldInfo {
   return { stage: '7. draw', implementation: BEAM, semantics: 'transformers', note };
+}
+function speculative(note: string): FieldInfo {
+  return { stage: '7. draw', implementation: SPECULATIVE, semantics: 'transformers', note };
 }
 function unimplemented(note: string): FieldInfo {
   return { stage: 'none', implementation: 'none', semantics: 'not implemented', note };
@@ -156,15 +160,15 @@ export const FIELD_INFO: { readonly [K in CanonicalField]: FieldInfo } = {
   length_penalty: beam('beam search: a hypothesis scores sum of log-probs / length ** length_penalty'),
   early_stopping: beam('beam search: true stops at num_beams finished hypotheses, false by a heuristic, "never" when none can improve'),
   force_words_ids: beam('constrained beam search: phrases (or alternatives) the output must contain'),
-  prompt_lookup_num_tokens: unimplemented('prompt lookup decoding'),
-  max_matching_ngram_size: unimplemented('prompt lookup decoding'),
-  num_assistant_tokens: unimplemented('assisted decoding'),
-  num_assistant_tokens_schedule: unimplemented('assisted decoding'),
-  assistant_confidence_threshold: unimplemented('assisted decoding'),
+  prompt_lookup_num_tokens: speculative('prompt lookup decoding: proposes up to this many tokens per step from n-grams of the prompt and output, verified in one batch'),
+  max_matching_ngram_size: speculative('prompt lookup decoding: the longest n-gram looked up; unset means 2, as in transformers'),
+  num_assistant_tokens: speculative('assisted decoding: tokens the draft model proposes per step'),
+  num_assistant_tokens_schedule: speculative("assisted decoding: 'heuristic' grows num_assistant_tokens by 2 after a step that kept every proposal, else shrinks it by 1"),
+  assistant_confidence_threshold: speculative("assisted decoding: the draft stops proposing after a token it gives less than this probability"),
   assistant_early_exit: unimplemented('assisted decoding (early exit)'),
-  assistant_lookbehind: unimplemented('assisted decoding'),
-  target_lookbehind: unimplemented('assisted decoding'),
-  assistant_model: unimplemented('assisted decoding'),
+  assistant_lookbehind: unimplemented('assisted decoding with different tokenizers'),
+  target_lookbehind: unimplemented('assisted decoding with different tokenizers'),
+  assistant_model: speculative('assisted decoding: a draft model with the same tokenizer proposes tokens, verified in one batch; the output keeps the exact distribution'),
 };
 
 /** Every canonical field, in chain order. */

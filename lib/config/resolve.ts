@@ -216,10 +216,11 @@ export function resolveConfig(...inputs: Array<ConfigLayer | GenerationConfigInp
 
 /**
  * Throws `NOT_IMPLEMENTED` naming the first field that asks for an accepted
- * but unimplemented feature: prompt lookup and assisted decoding
- * (`prompt_lookup_num_tokens`, `max_matching_ngram_size`, `assistant_*`,
- * `assistant_model`), i.e. set to a non-default value. (Beam search, group
- * beam search and constrained beam search are implemented.)
+ * but unimplemented feature (set to a non-default value): the early-exit
+ * assistant (`assistant_early_exit`) and assisted decoding across tokenizers
+ * (`assistant_lookbehind`, `target_lookbehind`). Beam search in all its
+ * forms, prompt lookup and assisted decoding with a draft model are
+ * implemented.
  */
 export function assertImplemented(values: GenerationValues): void {
   if (!isPlainObject(values)) throw invalidArgument(`values must be the values of a resolved config, got ${show(values)}`);

@@ -10,6 +10,7 @@ import { isPlainObject, sameValue, show } from './checks';
 import {
   ALIASES, type AliasField, type CanonicalField, type GenerationSources, type GenerationValues,
 } from './fields';
+import { foreignField, foreignFieldMessage } from './foreign';
 import { CALL_ONLY, FIELD_INFO, FIELD_NAMES, HF_METADATA_KEYS, HF_UNSUPPORTED } from './meta';
 import { RULES } from './rules';
 import { closest } from './suggest';
@@ -48,6 +49,8 @@ function unknownOption(key: string): LlamaError {
   if (Object.hasOwn(HF_UNSUPPORTED, key)) {
     return invalidArgument(`unsupported generation option '${key}': llama-generate does not implement ${HF_UNSUPPORTED[key]}`);
   }
+  const foreign = foreignField(key);
+  if (foreign !== undefined) return invalidArgument(foreignFieldMessage(key, foreign));
   return invalidArgument(`unknown generation option '${key}'${didYouMean(key)}`);
 }
 
@@ -56,6 +59,8 @@ function ignoredKey(key: string, value: unknown, where: string): string {
   if (Object.hasOwn(HF_UNSUPPORTED, key)) {
     return `${where}: \`${key}\` (${show(value)}) is ignored: llama-generate does not implement ${HF_UNSUPPORTED[key]}`;
   }
+  const foreign = foreignField(key);
+  if (foreign !== undefined) return `${where}: \`${key}\` is ignored: ${foreignFieldMessage(key, foreign)}`;
   return `${where}: unknown key \`${key}\` is ignored${didYouMean(key)}`;
 }
 

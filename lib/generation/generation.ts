@@ -5,10 +5,12 @@
  * the native loop pause behind a slow consumer.
  */
 import type { ChatPromptInfo } from '../chat/types';
+import { ChatOutputParser, type OutputFinal, type OutputSpec } from '../chat/tools';
 import type { ResolvedGenerationConfig } from '../config';
 import { LlamaError } from '../errors';
 import { addJsonGetter } from './jsonResult';
-import type { NativeChunk, NativeDelivery, NativeGeneration, NativeTokenLogprob } from '../native';
+import type { NativeChunk, NativeDelivery, NativeGeneration, NativeSpeculativeStats, NativeTokenLogprob } from '../native';
+import { speculativeStats } from './speculative';
 import type {
   FinishReason,
   GenerationChunk,
@@ -39,6 +41,15 @@ interface Accumulator {
   stopString?: string;
   cachedTokens: number;
   score?: number;
+  speculative?: NativeSpeculativeStats;
+  /** Chat output read for reasoning / tool calls. */
+  parser?: ChatOutputParser;
+  /** The parser's reading, once the output ended. */
+  final?: OutputFinal;
+  /** Whether the output ended and its last chunk carries the finish reason. */
+  ended: boolean;
+  /** The last chunk made for this output. */
+  lastChunk?: GenerationChunk;
 }
 
 function toLogprob(l: NativeTokenLogprob, top: boolean, text: (token: number) => string): TokenLogprob {
@@ -57,6 +68,11 @@ export class Generation<J = unknown> implements AsyncIterable<GenerationChunk> {
   readonly config: ResolvedGenerationConfig;
   /** @internal chat input: how the messages became the prompt (the result's `chat`). */
   chatPrompt: ChatPromptInfo | undefined;
+
+  /** @internal chat input whose output is read for reasoning and tool calls: set before it starts. */
+  set outputSpec(spec: OutputSpec | undefined) {
+    for (const out of this.#outputs) out.parser = spec === undefined ? undefined : new ChatOutputParser(spec);
+  }
 
   #handle: NativeGeneration | null = null;
   #sequences: number[] = [];
@@ -103,6 +119,7 @@ export class Generation<J = unknown> implements AsyncIterable<GenerationChunk> {
       logits: [],
       finishReason: 'abort' as FinishReason,
       cachedTokens: -1,
+      ended: false,
     }));
     this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
@@ -266,6 +283,7 @@ export class Generation<J = unknown> implements AsyncIterable<GenerationChunk> {
       out.stopString = end.stopString;
       out.cachedTokens = end.cachedTokens;
       if (end.score !== undefined) out.score = end.score;
+      if (end.speculative !== undefined) out.speculative = end.speculative;
     }
     if (d.progress && this.#onProgress) {
       try {
@@ -286,6 +304,12 @@ export class Generation<J = unknown> implements AsyncIterable<GenerationChunk> {
     out.text.push(c.text);
     out.tokens.push(...tokens);
     const chunk: GenerationChunk = { text: c.text, tokens, index: c.index };
+    if (out.parser) {
+      const shown = out.parser.push(c.text);
+      chunk.text = shown.text;
+      if (shown.reasoning !== '') chunk.reasoning = shown.reasoning;
+    }
+    out.lastChunk = chunk;
     if (c.logprobs) {
       const logprobs = c.logprobs.map((l) => toLogprob(l, this.#topLogprobs, this.#tokenText));
       out.logprobs.push(...logprobs);
@@ -297,8 +321,35 @@ export class Generation<J = unknown> implements AsyncIterable<GenerationChunk> {
     this.#bufferedTokens += tokens.length;
   }
 
+  /**
+   * An output ended: its reading is finished (tool calls, the text streaming
+   * held back) and its last chunk, or a new empty one when the reader already
+   * has the last, carries the finish reason.
+   */
+  #endOutput(index: number): void {
+    const out = this.#outputs[index];
+    if (out.ended) return;
+    out.ended = true;
+    let rest = { text: '', reasoning: '' };
+    if (out.parser) {
+      out.final = out.parser.finish();
+      rest = out.final.delta;
+      if (out.final.toolCalls.length > 0 && (out.finishReason === 'eos' || out.finishReason === 'stop_string')) out.finishReason = 'tool_calls';
+    }
+    let chunk = out.lastChunk;
+    if (chunk === undefined || this.#chunks.lastIndexOf(chunk) === -1) {
+      chunk = { text: '', tokens: [], index };
+      this.#chunks.push(chunk);
+    }
+    chunk.text += rest.text;
+    if (rest.reasoning !== '') chunk.reasoning = (chunk.reasoning ?? '') + rest.reasoning;
+    chunk.finishReason = out.finishReason;
+    if (out.final && out.final.toolCalls.length > 0) chunk.toolCalls = out.final.toolCalls;
+  }
+
   #finish(promptTokens: number, cachedPromptTokens: number, promptMs: number, generationMs: number, error: Error | null): void {
     if (this.#settled) return;
+    if (!error) this.#outputs.forEach((_, i) => this.#endOutput(i));
     this.#settled = true;
     this.#handle = null;
     if (this.#release) {
@@ -329,8 +380,15 @@ export class Generation<J = unknown> implements AsyncIterable<GenerationChunk> {
     const v = this.config.values;
     const sequences: Array<GenerationOutput<J>> = this.#outputs.map((o, index) => {
       const out: GenerationOutput<J> = { index, text: o.text.join(''), tokens: o.tokens, finishReason: o.finishReason };
+      if (o.final) {
+        out.rawText = out.text;
+        out.text = o.final.text;
+        if (o.final.reasoning !== undefined) out.reasoning = o.final.reasoning;
+        if (o.final.toolCalls.length > 0) out.toolCalls = o.final.toolCalls;
+      }
       if (o.stopString !== undefined) out.stopString = o.stopString;
       if (o.score !== undefined) out.score = o.score;
+      if (o.speculative !== undefined) out.speculative = speculativeStats(o.speculative, o.tokens.length);
       if (v.logprobs || v.top_logprobs !== undefined) out.logprobs = o.logprobs;
       if (v.return_dict_in_generate && v.output_scores) out.scores = o.scores;
       if (v.return_dict_in_generate && v.output_logits) out.logits = o.logits;

@@ -8,6 +8,8 @@ import { planChain } from '../sampling/plan';
 import { planContext } from '../sampling';
 import { randomInt } from 'node:crypto';
 import { beamPlanValues, beamRequest, isBeamSearch } from './beam';
+import { speculationOf, speculativeRequest } from './speculative';
+import type { ToolGrammar } from '../chat/tools';
 import type { GenerateOptions } from './types';
 
 /** How many tokens to generate at most: `max_new_tokens`, else `max_length` minus the prompt (at least 1, as in transformers). */
@@ -55,6 +57,14 @@ function bufferSize(value: number | undefined): number {
   return value;
 }
 
+/** What a chat generation adds to the request: its tools grammar, and special tokens as text (for reading the output). */
+export interface ChatRequestExtras {
+  /** Grammar fields constraining tool calls (set on top of the config, which has no grammar of its own then). */
+  toolGrammar?: ToolGrammar;
+  /** Render special tokens in the text unless `renderSpecialTokens` says otherwise: the output is parsed. */
+  parsed?: boolean;
+}
+
 /**
  * The request for `prompt` on `sequences` (one per returned sequence, or one
  * per beam for a beam search; the first evaluates the prompt).
@@ -66,8 +76,9 @@ export function buildRequest(
   sequences: readonly number[],
   keep: number,
   options: GenerateOptions,
+  extras: ChatRequestExtras = {},
 ): NativeGenerateRequest {
-  const v = config.values;
+  const v = extras.toolGrammar ? { ...config.values, ...extras.toolGrammar, grammar_trigger_words: undefined } : config.values;
   assertImplemented(v);
   if (v.logits_processor) {
     throw new LlamaError(
@@ -85,6 +96,12 @@ export function buildRequest(
   const eos = v.ignore_eos ? [] : v.eos_token_id ? [...v.eos_token_id] : [...model.eogTokens];
   const returnDict = v.return_dict_in_generate;
   const top = v.top_logprobs ?? (v.logprobs ? 0 : -1);
+  // A draft model's part is added by the context, which owns the draft context.
+  const speculation = speculationOf(v);
+  const draw = outputs[0].plan.draw.kind;
+  if (speculation && draw !== 'greedy' && draw !== 'dist') {
+    throw new LlamaError('NOT_IMPLEMENTED', `speculative decoding with the ${draw} draw: it chooses tokens itself, so drafts cannot be verified against its distribution`);
+  }
   return {
     prompt,
     keep,
@@ -100,7 +117,8 @@ export function buildRequest(
     useCache: v.use_cache,
     contextShiftKeep: contextShiftKeep(options.contextShift),
     queueCapacity: bufferSize(options.bufferSize),
-    special: options.renderSpecialTokens ?? false,
+    special: options.renderSpecialTokens ?? extras.parsed === true,
     ...(beam === undefined ? {} : { beam }),
+    ...(speculation?.kind === 'lookup' ? { speculative: speculativeRequest(speculation) } : {}),
   };
 }

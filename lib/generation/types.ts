@@ -2,10 +2,16 @@
 import type { ChatMessage, ChatPromptInfo, ChatTemplateOptions } from '../chat/types';
 import type { ResolvedGenerationConfig } from '../config';
 import type { Tokens } from '../tokens';
+import type { ToolCall, ToolChoice } from '../chat/tools/types';
 import type { JsonSchemaToType } from './jsonResult';
 
-/** Why an output ended. */
-export type FinishReason = 'eos' | 'stop_string' | 'length' | 'max_time' | 'abort';
+/**
+ * Why an output ended: an end-of-generation token (`'eos'`), a stop string,
+ * `max_new_tokens` or a full sequence (`'length'`), `max_time`, an abort, or
+ * (chat with `tools`) an end-of-generation token after tool calls
+ * (`'tool_calls'`: the output has {@link GenerationOutput.toolCalls}).
+ */
+export type FinishReason = 'eos' | 'stop_string' | 'length' | 'max_time' | 'abort' | 'tool_calls';
 
 export type { ChatMessage } from '../chat/types';
 
@@ -45,6 +51,18 @@ export interface GenerationChunk {
   index: number;
   /** With `logprobs` / `top_logprobs`: one entry per token. */
   logprobs?: TokenLogprob[];
+  /**
+   * Chat with a reasoning template (`<think>`...): reasoning text of this
+   * chunk (then `text` holds only answer text). Absent when there is none.
+   */
+  reasoning?: string;
+  /**
+   * Set on the last chunk of each output (which may have no tokens): why it
+   * ended, as the result's {@link GenerationOutput.finishReason}.
+   */
+  finishReason?: FinishReason;
+  /** On the last chunk of an output that made tool calls: the calls, as the result's {@link GenerationOutput.toolCalls}. */
+  toolCalls?: ToolCall[];
 }
 
 /** Progress of the prompt evaluation. */
@@ -101,6 +119,27 @@ export interface GenerateOptions extends ChatTemplateOptions {
    * generation (default 64): a consumer that stops reading costs bounded memory.
    */
   bufferSize?: number;
+  /**
+   * Chat with `tools`: which tools the model may or must call (OpenAI's
+   * `tool_choice`, default `'auto'`); see {@link ToolChoice} and docs/tools.md.
+   * Calls are constrained by a grammar (so a tools grammar cannot be combined
+   * with `grammar` or `json_schema`) and parsed into
+   * {@link GenerationOutput.toolCalls}.
+   */
+  toolChoice?: ToolChoice;
+  /**
+   * Chat with `tools`: allow several calls in one answer where the template's
+   * format holds several (default `true`, as OpenAI); `false`: at most one.
+   */
+  parallelToolCalls?: boolean;
+  /**
+   * Chat input: separate the reasoning of a template that has reasoning
+   * sections (`<think>`...`</think>`, gpt-oss's analysis channel, Command
+   * R7B's thinking) into {@link GenerationOutput.reasoning} and
+   * `chunk.reasoning` (default `true`). `false`: the text is the output as
+   * generated.
+   */
+  parseReasoning?: boolean;
 }
 
 /**
@@ -116,6 +155,24 @@ export interface GenerationOutput<J = unknown> {
   tokens: number[];
   /** Why it ended. */
   finishReason: FinishReason;
+  /**
+   * Chat with a reasoning template: the reasoning (the text of its
+   * `<think>` section or equivalent, trimmed); `text` is then the answer
+   * only. Absent when the output had no reasoning section.
+   */
+  reasoning?: string;
+  /**
+   * Chat with `tools`: the tool calls parsed out of the output (then
+   * `finishReason` is `'tool_calls'` and `text` holds only the text around
+   * them). Absent when there were none.
+   */
+  toolCalls?: ToolCall[];
+  /**
+   * Chat whose output is read for reasoning or tool calls: the output text
+   * as generated (special tokens as text), before `text`, `reasoning` and
+   * `toolCalls` were taken out of it.
+   */
+  rawText?: string;
   /** The stop string that ended it (`finishReason: 'stop_string'`). */
   stopString?: string;
   /**
@@ -134,12 +191,38 @@ export interface GenerationOutput<J = unknown> {
    * was complete. Absent without a JSON schema. Not enumerable.
    */
   readonly json?: J;
+  /** With speculative decoding (`prompt_lookup_num_tokens`, `assistant_model`): what the drafts did. */
+  speculative?: SpeculativeStats;
   /** With `logprobs` / `top_logprobs`. */
   logprobs?: TokenLogprob[];
   /** With `output_scores` and `return_dict_in_generate`: the processed scores of each step. */
   scores?: Float32Array[];
   /** With `output_logits` and `return_dict_in_generate`: the raw logits of each step. */
   logits?: Float32Array[];
+}
+
+/**
+ * What speculative decoding did for one output. The output itself is what
+ * plain decoding gives (greedy: the same tokens; sampling: the same
+ * distribution); these say how much work the drafts saved.
+ */
+export interface SpeculativeStats {
+  /** Tokens proposed by the drafter (n-gram lookup or draft model). */
+  drafted: number;
+  /** Proposals the model kept. */
+  accepted: number;
+  /** `accepted / drafted` (0 when nothing was drafted). */
+  acceptanceRate: number;
+  /** Decode steps of the model that verified at least one proposal. */
+  verifySteps: number;
+  /**
+   * Tokens per decode step of the model (1 for plain decoding): the speed-up
+   * the drafts allow when a step of k+1 tokens costs what a step of one does
+   * and drafting is free. The measured speed-up is in BENCHMARKS.md.
+   */
+  tokensPerDecode: number;
+  /** Proposals allowed per step at the end (`num_assistant_tokens` after its schedule; `prompt_lookup_num_tokens`). */
+  numAssistantTokens: number;
 }
 
 /** Token counts. */

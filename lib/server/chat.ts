@@ -13,7 +13,7 @@ import { requestConfig, splitRequest } from './requestConfig';
 import { chatLogprobs, finishReason, now, responseId, usage } from './shapes';
 import { chunkEvents, SseStream } from './sse';
 import type { RequestContext, ServerState } from './state';
-import { openAIToolCalls, toolOptions, type ToolCallFields } from './toolCalls';
+import { openAIToolCalls, toolOptions } from './toolCalls';
 import type { Generation } from '../generation/generation';
 
 /** The chat request fields the endpoint reads itself; the others are generation config. */
@@ -34,7 +34,7 @@ function templateKwargs(own: Record<string, unknown>): Record<string, unknown> |
 }
 
 /** One choice of a `chat.completion`. */
-function choice(state: ServerState, output: GenerationOutput & ToolCallFields): Record<string, unknown> {
+function choice(state: ServerState, output: GenerationOutput): Record<string, unknown> {
   const calls = output.toolCalls && output.toolCalls.length > 0 ? openAIToolCalls(output.toolCalls) : undefined;
   const message: Record<string, unknown> = { role: 'assistant', content: calls && output.text === '' ? null : output.text };
   if (output.reasoning !== undefined) message.reasoning_content = output.reasoning;
@@ -69,33 +69,33 @@ async function stream(rc: RequestContext, generation: Generation, flags: StreamF
   const id = responseId('chatcmpl');
   const created = now();
   const event = chunkEvents(id, 'chat.completion.chunk', created, state.modelId, flags.includeUsage);
-  const streamed = new Set<number>(); // choices whose tool calls went out in chunks
+  const finished = new Set<number>(); // choices whose finish_reason went out
   try {
     for (let index = 0; index < n; index++) {
       await sse.send(event([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]));
     }
     for await (const chunk of generation) {
-      const extra = chunk as typeof chunk & ToolCallFields;
       const delta: Record<string, unknown> = {};
       if (chunk.text !== '') delta.content = chunk.text;
-      if (extra.reasoning) delta.reasoning_content = extra.reasoning;
-      if (extra.toolCalls && extra.toolCalls.length > 0) {
-        delta.tool_calls = openAIToolCalls(extra.toolCalls);
-        streamed.add(chunk.index);
+      if (chunk.reasoning) delta.reasoning_content = chunk.reasoning;
+      const calls = chunk.toolCalls !== undefined && chunk.toolCalls.length > 0;
+      if (calls) delta.tool_calls = openAIToolCalls(chunk.toolCalls!);
+      const logprobs = chunk.logprobs?.length ? { content: chatLogprobs(state.model, chunk.logprobs), refusal: null } : null;
+      if (Object.keys(delta).length > 0 || logprobs !== null) {
+        await sse.send(event([{ index: chunk.index, delta, logprobs, finish_reason: null }]));
       }
-      if (Object.keys(delta).length === 0 && !chunk.logprobs?.length) continue;
-      const logprobs = chunk.logprobs ? { content: chatLogprobs(state.model, chunk.logprobs), refusal: null } : null;
-      await sse.send(event([{ index: chunk.index, delta, logprobs, finish_reason: null }]));
+      if (chunk.finishReason !== undefined && !state.shutdown.aborted) {
+        // the last chunk of a choice: OpenAI sends its finish_reason with an empty delta
+        finished.add(chunk.index);
+        await sse.send(event([{ index: chunk.index, delta: {}, logprobs: null, finish_reason: finishReason(chunk.finishReason, calls) }]));
+      }
     }
     const result = await generation.result;
     if (state.shutdown.aborted) throw state.shutdown.reason;
     if (sse.closed) return;
-    for (const output of result.sequences as Array<GenerationOutput & ToolCallFields>) {
-      const calls = output.toolCalls && output.toolCalls.length > 0;
-      if (calls && !streamed.has(output.index)) {
-        await sse.send(event([{ index: output.index, delta: { tool_calls: openAIToolCalls(output.toolCalls!) }, logprobs: null, finish_reason: null }]));
-      }
-      await sse.send(event([{ index: output.index, delta: {}, logprobs: null, finish_reason: finishReason(output.finishReason, calls) }]));
+    for (const output of result.sequences) {
+      if (finished.has(output.index)) continue;
+      await sse.send(event([{ index: output.index, delta: {}, logprobs: null, finish_reason: finishReason(output.finishReason) }]));
     }
     if (flags.includeUsage) await sse.send(event([], { usage: usage(result.usage) }));
     sse.done();

@@ -93,18 +93,23 @@ async function stream(rc: RequestContext, runs: Run[], n: number, flags: StreamF
     const results = await Promise.all(
       runs.map(async (run, p) => {
         const sent = new Map<number, number>(); // characters of each output's text sent so far
+        const finished = new Set<number>(); // outputs whose finish_reason went out with their last chunk
         for await (const chunk of run.generation) {
           const index = p * n + chunk.index;
           const before = sent.get(chunk.index);
           const text = (before === undefined ? run.echo : '') + chunk.text;
           const at = before ?? run.echo.length; // where this chunk's generated text starts in the choice's text
           sent.set(chunk.index, at + chunk.text.length);
-          if (text === '' && !chunk.logprobs?.length) continue;
-          const logprobs = chunk.logprobs ? completionLogprobs(state.model, chunk.logprobs, at) : null;
-          await send(event([{ index, text, logprobs, finish_reason: null }]));
+          const finish = chunk.finishReason !== undefined && !state.shutdown.aborted ? finishReason(chunk.finishReason) : null;
+          if (text === '' && !chunk.logprobs?.length && finish === null) continue;
+          const logprobs = chunk.logprobs?.length ? completionLogprobs(state.model, chunk.logprobs, at) : null;
+          if (finish !== null) finished.add(chunk.index);
+          await send(event([{ index, text, logprobs, finish_reason: finish }]));
         }
         const result = await run.generation.result;
-        for (const s of result.sequences) await send(event([{ index: p * n + s.index, text: '', logprobs: null, finish_reason: finishReason(s.finishReason) }]));
+        for (const s of result.sequences) {
+          if (!finished.has(s.index)) await send(event([{ index: p * n + s.index, text: '', logprobs: null, finish_reason: finishReason(s.finishReason) }]));
+        }
         return result;
       }),
     );

@@ -6,10 +6,8 @@
 import type { ResolvedGenerationConfig } from '../config';
 import type { Generation } from '../generation/generation';
 import type { GenerateOptions, GenerationInput } from '../generation/types';
-import { isLlamaError } from '../errors';
 import { badRequest, toHttpError } from './errors';
 import type { ServerState } from './state';
-import { unsupportedToolOption } from './toolCalls';
 
 /** The streaming fields of a request. */
 export interface StreamFlags {
@@ -35,15 +33,11 @@ export function streamFlags(own: Record<string, unknown>): StreamFlags {
   return { stream: stream === true, includeUsage };
 }
 
-/** `context.generate()` for a request: argument errors become 400s (tool options the library lacks say so). */
+/** `context.generate()` for a request: argument errors (bad tools or tool_choice included) become 400s. */
 export function startGeneration(state: ServerState, input: GenerationInput, config: ResolvedGenerationConfig, options: GenerateOptions): Generation {
   try {
     return state.context.generate(input, config, options);
   } catch (err) {
-    if (isLlamaError(err, 'INVALID_ARGUMENT')) {
-      const field = unsupportedToolOption(err.message);
-      if (field !== undefined) throw badRequest(`${field} is not supported by this version of llama-generate (tools are rendered, calls not parsed)`, field, 'unsupported');
-    }
     throw toHttpError(err);
   }
 }

@@ -3,4 +3,3 @@ export { createServer, LlamaServer } from './server';
 export type { ServerAddress, ServerStats } from './server';
 export type { ServerOptions } from './options';
 export type { OpenAIErrorBody } from './errors';
-export type { ParsedToolCall, ToolCallFields } from './toolCalls';

@@ -5,13 +5,18 @@
  * every other field goes to the library's config layer as a call layer:
  * OpenAI's names are aliases there (`max_tokens`, `stop`, `n`,
  * `response_format`...), transformers' and llama.cpp's fields work as in
- * `generate()`, and an unknown field is a 400 naming it. @internal
+ * `generate()`, and an unknown field is a 400 naming it (an OpenAI field with
+ * an equivalent here, such as `functions`, names the equivalent). @internal
  */
 import { generationConfigLayer, resolveConfig, type ConfigLayer, type GenerationConfigInput, type ResolvedGenerationConfig } from '../config';
+import { SERVER_IGNORED_FIELDS } from '../config/foreign';
 import { toHttpError } from './errors';
 
-/** OpenAI request fields accepted and ignored: bookkeeping with no effect on a local model. */
-export const IGNORED_FIELDS: readonly string[] = ['user', 'store', 'metadata', 'service_tier', 'safety_identifier', 'prompt_cache_key'];
+/**
+ * Request fields accepted and ignored: bookkeeping with no effect on a local
+ * model (lib/config/foreign.ts, the table of OpenAI's and llama.cpp's names).
+ */
+export const IGNORED_FIELDS: readonly string[] = SERVER_IGNORED_FIELDS;
 
 /** A body split into the endpoint's own fields and the generation config fields. */
 export interface SplitRequest {

@@ -2,15 +2,15 @@
  * Tools in and tool calls out, in OpenAI's chat shape. The request's `tools`
  * go to the chat template (`generate()`'s `tools` option); `tool_choice` and
  * `parallel_tool_calls` go to `generate()` as `toolChoice` /
- * `parallelToolCalls` where the library parses tool calls (issue 15 §2). A
- * result (or chunk) with `toolCalls` becomes OpenAI's `tool_calls`, and
+ * `parallelToolCalls`, which constrains and parses the calls (docs/tools.md).
+ * A result (or last chunk) with `toolCalls` becomes OpenAI's `tool_calls`, and
  * `reasoning` becomes `reasoning_content` (the name llama.cpp's server and
  * DeepSeek use). @internal
  */
 import { randomBytes } from 'node:crypto';
 import { badRequest } from './errors';
 
-/** A tool call as the library reports it (`result.toolCalls`, `chunk.toolCalls`). */
+/** A tool call as the library reports it (`result.toolCalls`, `chunk.toolCalls`: a `ToolCall`), or any call with an object for arguments. */
 export interface ParsedToolCall {
   /** The call's id, when the model or the library gave one. */
   id?: string;
@@ -18,14 +18,6 @@ export interface ParsedToolCall {
   name: string;
   /** Its arguments: a JSON string or the parsed object. */
   arguments: string | Record<string, unknown>;
-}
-
-/** What the server reads of a result or chunk beyond the text: the library's tool-call parsing (when it has it). */
-export interface ToolCallFields {
-  /** Tool calls parsed out of the output. */
-  toolCalls?: readonly ParsedToolCall[];
-  /** Reasoning (`<think>...</think>`) separated from the answer. */
-  reasoning?: string;
 }
 
 /** OpenAI's `tool_calls` entry. */
@@ -72,14 +64,4 @@ export function toolOptions(tools: unknown, toolChoice: unknown, parallel: unkno
     if (options.tools !== undefined) options.parallelToolCalls = parallel;
   }
   return options;
-}
-
-/**
- * Whether a generate() error is the library refusing the tool-call options
- * it does not know yet: then the request gets a 400 that says so.
- */
-export function unsupportedToolOption(message: string): string | undefined {
-  const m = /unknown generate options key '(toolChoice|parallelToolCalls)'/.exec(message);
-  if (!m) return undefined;
-  return m[1] === 'toolChoice' ? 'tool_choice' : 'parallel_tool_calls';
 }

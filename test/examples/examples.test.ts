@@ -315,6 +315,31 @@ describe('examples/beam-search.js', () => {
   });
 });
 
+describe('examples/speculative.js', () => {
+  const STORY = 'Once upon a time, there was a little girl named Lily. She loved to play outside. Once upon a time, there was a little';
+
+  it('prints plain greedy\'s text and what the drafts did (prompt lookup)', async () => {
+    const [text, stats] = (await output('speculative.js', ['--lookup', '8', '--tokens', '40'])).trim().split('\n');
+    const context = await stories.createContext({ threads: 1 });
+    const expected = await context.generate(STORY, { max_new_tokens: 40, do_sample: false }).result;
+    context.dispose();
+    expect(JSON.parse(text)).toBe(expected.text);
+    const m = /^drafted (\d+), accepted (\d+) \((\d+)%\), ([\d.]+) tokens per model step/.exec(stats);
+    expect(m).not.toBeNull();
+    expect(Number(m![2])).toBeGreaterThan(0);
+    expect(Number(m![2])).toBeLessThanOrEqual(Number(m![1]));
+  });
+
+  it('drafts with another model of the same tokenizer (--draft)', async () => {
+    const [text, stats] = (await output('speculative.js', ['--draft', STORIES_MODEL, '--tokens', '20'])).trim().split('\n');
+    const context = await stories.createContext({ threads: 1 });
+    const expected = await context.generate(STORY, { max_new_tokens: 20, do_sample: false }).result;
+    context.dispose();
+    expect(JSON.parse(text)).toBe(expected.text);
+    expect(stats).toMatch(/^drafted \d+, accepted \d+/);
+  });
+});
+
 describe('examples/server.mjs', () => {
   let server: ChildProcessWithoutNullStreams;
   let base: string;

@@ -319,6 +319,7 @@ export const TABLE: Record<string, Entry> = {
   'Generation.started': { call: { fn: 'x' }, args: [], skip: 'internal (@internal)' },
   'Generation.readable': { call: { fn: 'x' }, args: [], skip: 'internal (@internal)' },
   'Generation.failedToStart': { call: { fn: 'x' }, args: [], skip: 'internal (@internal)' },
+  'Generation.outputSpec': { call: { fn: 'x' }, args: [], skip: 'internal (@internal)' },
 
   'new Sampler': { call: { ctor: 'Sampler' }, args: [{ name: 'plan', kind: { k: 'any' }, valid: '{}' }, { name: 'handle', kind: { k: 'model' }, valid: '{}' }, { name: 'hook', kind: { k: 'any' }, valid: 'undefined' }] },
   'Sampler.process': { call: { receiver: 'sampler', method: 'process' }, args: [{ name: 'logits', kind: { k: 'logits' }, valid: 'new Float32Array(512)' }], disposed: { receiver: 'disposedSampler', expect: 'DISPOSED' } },
@@ -332,6 +333,7 @@ export const TABLE: Record<string, Entry> = {
   'new LlamaError': { call: { ctor: 'LlamaError' }, args: [], skip: 'the error class itself: constructing one is not an operation' },
   isLlamaError: { call: { fn: 'isLlamaError' }, args: [{ name: 'value', kind: { k: 'any' }, valid: 'null' }, { name: 'code', kind: { k: 'any' }, valid: 'undefined', optional: true }] },
   physicalCoreCount: { call: { fn: 'physicalCoreCount' }, args: [] },
+  toolCallFamily: { call: { fn: 'toolCallFamily' }, args: [{ name: 'template', kind: { k: 'string' }, valid: "'{{ messages }}'" }] },
   listDevices: { call: { fn: 'listDevices' }, args: [] },
   systemInfo: { call: { fn: 'systemInfo' }, args: [] },
   setLogLevel: { call: { fn: 'setLogLevel' }, args: [{ name: 'level', kind: { k: 'enum', values: ['debug', 'info', 'warn', 'error', 'none'] }, valid: "'none'" }] },

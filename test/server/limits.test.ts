@@ -62,6 +62,19 @@ describe('errors', () => {
     expect(r.choices).toHaveLength(1);
   });
 
+  it('answers an OpenAI field with an equivalent here with a 400 naming both (issue 14)', async () => {
+    const functions = [{ name: 'f', parameters: { type: 'object' } }];
+    const deprecated = await apiError(t.client.chat.completions.create({ model: 'x', messages: MESSAGES, functions }));
+    expect(deprecated.status).toBe(400);
+    expect(deprecated.error).toMatchObject({ type: 'invalid_request_error', param: 'functions' });
+    expect(deprecated.message).toMatch(/unsupported generation option 'functions' \(OpenAI\): use 'tools'/);
+    const llama = await apiError(t.client.completions.create({ model: 'x', prompt: 'x', ...({ n_predict: 4 } as object) }));
+    expect(llama.error).toMatchObject({ param: 'n_predict' });
+    expect(llama.message).toMatch(/use 'max_new_tokens'/);
+    const r = await t.client.chat.completions.create({ model: 'x', messages: MESSAGES, max_tokens: 2, ...({ cache_prompt: true } as object) });
+    expect(r.choices).toHaveLength(1);
+  });
+
   it('needs the API key: 401 without it or with another, /health open', async () => {
     const wrong = await apiError(t.clientWith('open sesame').models.list());
     expect(wrong.status).toBe(401);

@@ -17,3 +17,18 @@ export async function rejection(promise: Promise<unknown>): Promise<LlamaError> 
 export async function codeOf(promise: Promise<unknown>): Promise<string> {
   return (await rejection(promise)).code;
 }
+
+/** Calls `fn`, expects it to throw a LlamaError of `code` whose message matches `message`. */
+export function expectLlamaError(fn: () => unknown, code: string, message?: RegExp): LlamaError {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (err) {
+    thrown = err;
+  }
+  expect(thrown, 'expected a LlamaError to be thrown').toBeInstanceOf(LlamaError);
+  const error = thrown as LlamaError;
+  expect(error.code, error.message).toBe(code);
+  if (message) expect(error.message).toMatch(message);
+  return error;
+}

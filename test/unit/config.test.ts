@@ -498,18 +498,21 @@ describe('warnings', () => {
 describe('assertImplemented', () => {
   const defaults = resolveConfig().values;
   it.each<[CanonicalField, unknown]>([
-    ['prompt_lookup_num_tokens', 10],
-    ['max_matching_ngram_size', 2], ['num_assistant_tokens', 5], ['num_assistant_tokens_schedule', 'heuristic'],
-    ['assistant_confidence_threshold', 0.5], ['assistant_early_exit', 4], ['assistant_lookbehind', 5],
-    ['target_lookbehind', 5], ['assistant_model', {}],
+    ['assistant_early_exit', 4], ['assistant_lookbehind', 5], ['target_lookbehind', 5],
   ])('refuses %s', (field, value) => {
     const err = errorOf(() => assertImplemented({ ...defaults, [field]: value } as GenerationValues));
     expect(err.code).toBe('NOT_IMPLEMENTED');
     expect(err.message).toMatch(new RegExp(`^${field} \\(.*\\): .* is not implemented$`));
   });
 
-  it('accepts defaults, and the beam search family (implemented natively)', () => {
+  it('accepts defaults, and the beam search family and speculative decoding (implemented natively)', () => {
     expect(() => assertImplemented(defaults)).not.toThrow();
+    for (const [field, value] of [
+      ['prompt_lookup_num_tokens', 10], ['max_matching_ngram_size', 2], ['num_assistant_tokens', 5],
+      ['num_assistant_tokens_schedule', 'heuristic'], ['assistant_confidence_threshold', 0.5], ['assistant_model', {}],
+    ] as const) {
+      expect(() => assertImplemented({ ...defaults, [field]: value } as GenerationValues)).not.toThrow();
+    }
     expect(() => assertImplemented(resolveConfig({ length_penalty: 0.5, early_stopping: true, num_beams: 1 }).values)).not.toThrow();
     expect(() => assertImplemented(resolveConfig({ num_beams: 4, num_beam_groups: 2, diversity_penalty: 0.5 }).values)).not.toThrow();
     expect(() => assertImplemented(resolveConfig({ num_beams: 4, force_words_ids: [[5, 6], [[7], [8, 9]]] }).values)).not.toThrow();

@@ -31,6 +31,7 @@ export function runFlags(): Flag[] {
     { name: 'interactive', short: 'i', type: 'boolean', help: 'chat turn by turn (the default with no prompt and a terminal on stdin)', group: RUN },
     { name: 'json', type: 'boolean', help: 'print the whole result as JSON instead of streaming the text', group: RUN },
     { name: 'context-shift', type: 'string', value: 'keep', defaultText: 'off: a full context ends the generation', help: 'when the context is full, keep the first <keep> tokens, drop the oldest half of the rest and go on', group: RUN },
+    { name: 'assistant-model', type: 'string', value: 'file', defaultText: 'none', help: "a draft model with the same tokenizer for assisted (speculative) decoding: transformers' assistant_model", group: RUN },
     ...standardFlags(RUN),
     ...modelFlags(),
     ...configFlags(),
@@ -51,6 +52,9 @@ const HELP = {
     'llama-generate run model.gguf "Hi" --do-sample --temperature 0.8 --top-p 0.95 --seed 1',
     'echo "Write a haiku" | llama-generate run model.gguf --chat --json',
     'llama-generate run model.gguf --config generation_config.json --stop-strings "\\n\\n" "Q:"',
+    'llama-generate run model.gguf "Summarise: ..." --prompt-lookup-num-tokens 10',
+    'llama-generate run model.gguf "Once upon a time" --assistant-model draft.gguf --num-assistant-tokens 5',
+    'llama-generate run model.gguf "Translate: ..." --num-beams 4 --num-return-sequences 2 --json',
   ],
 };
 
@@ -95,11 +99,17 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
   }
   if (interactive && json) throw new UsageError('--json cannot be used with interactive chat');
 
+  const assistantPath = flagText(parsed, 'assistant-model');
   const model = await openModel(modelPath, loadOpts, io);
+  const assistant = assistantPath === undefined ? undefined : await openModel(assistantPath, loadOpts, io).catch(async (err: unknown) => {
+    await model.disposeAsync();
+    throw err;
+  });
   try {
     let config: ResolvedGenerationConfig;
     try {
-      config = resolveConfig(modelConfigLayer(model.samplingMetadata), fileLayer, cliConfig);
+      const callLayer = assistant === undefined ? cliConfig : { ...cliConfig, assistant_model: assistant };
+      config = resolveConfig(modelConfigLayer(model.samplingMetadata), fileLayer, callLayer);
     } catch (err) {
       if (isLlamaError(err, 'INVALID_ARGUMENT')) throw new UsageError(err.message);
       throw err;
@@ -115,6 +125,7 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
     return await generateOnce(context, input, config, options, json, io);
   } finally {
     await model.disposeAsync();
+    await assistant?.disposeAsync();
   }
 }
 
