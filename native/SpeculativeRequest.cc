@@ -50,7 +50,7 @@ void AttachDrafters(Napi::Env env, Napi::Object spec, Napi::Array plans, generat
     auto chain = sampling::BuildChain(plans.Get(i).As<Napi::Object>(), draftVocab, /*statelessOnly=*/true);
     chain->SeparateStream();
     chain->SetPrompt(r.prompt);
-    out.drafter = std::make_unique<DraftModel>(draft, out.sequence, std::move(chain), numTokens,
+    out.drafter = std::make_unique<DraftModel>(target, draft, out.sequence, std::move(chain), numTokens,
                                                schedule == "heuristic" ? Schedule::kHeuristic : Schedule::kConstant, confidence, r.eos);
   }
 }

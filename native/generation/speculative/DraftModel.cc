@@ -5,8 +5,8 @@
 
 namespace lg::generation::speculative {
 
-DraftModel::DraftModel(ContextStatePtr draft, llama_seq_id sequence, std::unique_ptr<sampling::Chain> chain, int32_t numTokens,
-                       Schedule schedule, double confidenceThreshold, std::vector<llama_token> eos)
+DraftModel::DraftModel(const ContextState& target, ContextStatePtr draft, llama_seq_id sequence, std::unique_ptr<sampling::Chain> chain,
+                       int32_t numTokens, Schedule schedule, double confidenceThreshold, std::vector<llama_token> eos)
     : state_(std::move(draft)),
       sequence_(sequence),
       chain_(std::move(chain)),
@@ -14,7 +14,15 @@ DraftModel::DraftModel(ContextStatePtr draft, llama_seq_id sequence, std::unique
       schedule_(schedule),
       confidenceThreshold_(confidenceThreshold),
       eos_(std::move(eos)),
-      batch_(llama_batch_init(static_cast<int32_t>(state_->nBatch), 0, 1)) {}
+      batch_(llama_batch_init(static_cast<int32_t>(state_->nBatch), 0, 1)) {
+  llama_context* t = target.ctx.get();
+  llama_context* d = state_->ctx.get();
+  if (target.threadPools && t != nullptr && d != nullptr && llama_n_threads(t) == llama_n_threads(d) &&
+      llama_n_threads_batch(t) == llama_n_threads_batch(d)) {
+    borrowed_ = target.threadPools->generation();
+    borrowedBatch_ = target.threadPools->batch();
+  }
+}
 
 DraftModel::~DraftModel() { llama_batch_free(batch_); }
 
@@ -85,7 +93,16 @@ bool DraftModel::CatchUp(const std::vector<llama_token>& history) {
 
 void DraftModel::Draft(const std::vector<llama_token>& history, int32_t max, std::vector<sampling::Proposal>& out) {
   std::unique_lock<std::mutex> lock(state_->mutex, std::try_to_lock);
-  if (!lock.owns_lock()) return;  // the draft context is busy: plain decoding this step
+  if (!lock.owns_lock() || !state_->ctx) return;  // the draft context is busy: plain decoding this step
+  // Compute on the target's pools while drafting, then give the draft its own back.
+  struct Borrow {
+    ContextState& s;
+    bool on;
+    ~Borrow() {
+      if (on && s.ctx && s.threadPools) llama_attach_threadpool(s.ctx.get(), s.threadPools->generation(), s.threadPools->batch());
+    }
+  } borrow{*state_, borrowed_ != nullptr};
+  if (borrow.on) llama_attach_threadpool(state_->ctx.get(), borrowed_, borrowedBatch_);
   max = std::min(max, Limit());
   if (max <= 0 || !CatchUp(history)) return;
   max = std::min<int32_t>(max, static_cast<int32_t>(state_->nCtxSeq - history.size()));

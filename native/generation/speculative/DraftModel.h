@@ -25,8 +25,10 @@ enum class Schedule { kConstant, kHeuristic };
 
 class DraftModel : public Drafter {
  public:
-  DraftModel(ContextStatePtr draft, llama_seq_id sequence, std::unique_ptr<sampling::Chain> chain, int32_t numTokens, Schedule schedule,
-             double confidenceThreshold, std::vector<llama_token> eos);
+  // `target`: the generating context, whose CPU thread pools the draft
+  // borrows while it drafts (see Draft).
+  DraftModel(const ContextState& target, ContextStatePtr draft, llama_seq_id sequence, std::unique_ptr<sampling::Chain> chain,
+             int32_t numTokens, Schedule schedule, double confidenceThreshold, std::vector<llama_token> eos);
   ~DraftModel() override;
   DraftModel(const DraftModel&) = delete;
   DraftModel& operator=(const DraftModel&) = delete;
@@ -47,6 +49,12 @@ class DraftModel : public Drafter {
   void Forget();
 
   ContextStatePtr state_;
+  // The target's thread pools, when their sizes are the draft's: the two
+  // contexts never compute at once, and a second pool spinning after the
+  // draft's step takes the cores the target's step needs (2 cores: drafting
+  // ran 2x slower than it had to).
+  ggml_threadpool* borrowed_ = nullptr;
+  ggml_threadpool* borrowedBatch_ = nullptr;
   llama_seq_id sequence_;
   std::unique_ptr<sampling::Chain> chain_;
   double limit_;
