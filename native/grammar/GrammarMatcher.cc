@@ -121,7 +121,7 @@ void GrammarMatcher::FallbackMask(TokenMask& mask) {
   const VocabTrie& trie = grammar_->trie();
   const GrammarRules& rules = grammar_->rules();
   const StackTable::State& st = table_->state(state_);
-  if (st.empty)
+  if (CanEnd())
     for (int32_t eog : trie.eogTokens()) mask.Set(eog);
   llama_grammar_stacks stacks;
   for (int32_t n : st.stacks) {
@@ -131,7 +131,12 @@ void GrammarMatcher::FallbackMask(TokenMask& mask) {
     stacks.push_back(std::move(stack));
   }
   // llama_grammar_apply_impl's candidates: every token but the end-of-generation
-  // ones and those with an empty piece, decoded after the partial character.
+  // ones and those with an empty piece, decoded after the partial character
+  // (strictly: invalid UTF-8 is code points {0} with nRemain -1, which every
+  // stack rejects). One difference with the fast path is left: llama.cpp's
+  // range for a token ending in a lone ED or F4 (its match_partial_char) still
+  // includes the surrogates / U+110000-13FFFF, which only matters to a class
+  // with a bound among those code points.
   std::vector<std::vector<uint32_t>> decoded;
   decoded.reserve(static_cast<size_t>(trie.nVocab()));
   llama_grammar_candidates candidates;
@@ -157,7 +162,7 @@ void GrammarMatcher::FastMask(TokenMask& mask) {
   mask.Clear();
   const StackTable::State& st = table_->state(state_);
   const VocabTrie& trie = grammar_->trie();
-  if (st.empty)
+  if (CanEnd())
     for (int32_t eog : trie.eogTokens()) mask.Set(eog);
   if (partial_.nRemain > 0) {
     // Inside a character: only tokens that go on with continuation bytes can be valid.
@@ -234,8 +239,10 @@ void GrammarMatcher::AcceptPiece(int32_t token, const std::string& piece) {
     const auto [begin, stop] = table_->Expand(rules.IsEnd(pos + 1) ? below : table_->Push(below, pos + 1));
     next.insert(next.end(), table_->pool().begin() + begin, table_->pool().begin() + stop);
   }
-  // Stacks topped by a character class take its code points (an empty stack takes nothing).
-  int32_t s = table_->CharsOf(state_);
+  // Stacks topped by a character class take its code points (an empty stack
+  // takes nothing); invalid UTF-8 they refuse (llama.cpp's keep their stacks
+  // as they were: it reads no code point).
+  int32_t s = end.nRemain < 0 ? StackTable::kDead : table_->CharsOf(state_);
   for (size_t i = 0; i < cps_.size() && s != StackTable::kDead; i++) s = table_->Next(s, cps_[i]);
   if (s != StackTable::kDead) {
     const auto& stacks = table_->state(s).stacks;

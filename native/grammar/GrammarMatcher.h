@@ -28,8 +28,10 @@ class GrammarMatcher {
   void Reset();
   // The tokens allowed now (llama_grammar_apply_impl).
   void FillMask(TokenMask& mask);
-  // Whether a stack is empty: end-of-generation tokens are allowed.
-  bool CanEnd() const { return table_->state(state_).empty; }
+  // Whether a stack is empty and the text does not end inside a character:
+  // end-of-generation tokens are allowed (llama.cpp allows them inside a
+  // character too, which would end the text on invalid UTF-8).
+  bool CanEnd() const { return table_->state(state_).empty && partial_.nRemain <= 0; }
   // llama_grammar_accept_token: advances over `piece` (read up to its first
   // NUL) as token `token`; INVALID_ARGUMENT, state unchanged, when no stack
   // survives.

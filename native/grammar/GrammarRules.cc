@@ -1,6 +1,7 @@
 #include "GrammarRules.h"
 
 #include "RuleUnfolding.h"
+#include "Utf8.h"
 
 #include "../Errors.h"
 
@@ -235,17 +236,11 @@ void GrammarRules::ClassRanges(uint32_t pos, std::vector<std::pair<uint32_t, uin
 bool GrammarRules::MatchPartial(uint32_t pos, uint32_t value, int nRemain) const {
   const auto type = elems_[pos].type;
   const bool positive = type == LLAMA_GRETYPE_CHAR || type == LLAMA_GRETYPE_CHAR_ANY;
-  // invalid sequence or 7-bit char split across 2 bytes (overlong)
-  if (nRemain < 0 || (nRemain == 1 && value < 2)) return false;
-  uint32_t low = value << (nRemain * 6);
-  const uint32_t high = low | ((1u << (nRemain * 6)) - 1);
-  if (low == 0) {
-    if (nRemain == 2) {
-      low = 1u << 11;
-    } else if (nRemain == 3) {
-      low = 1u << 16;
-    }
-  }
+  // invalid sequence, or one that can only become invalid UTF-8 (Utf8.h)
+  if (nRemain <= 0) return false;
+  const CodePointRange range = PartialRange(PartialUtf8{value, nRemain});
+  if (range.empty()) return false;
+  const uint32_t low = range.low, high = range.high;
   do {
     if (elems_[pos + 1].type == LLAMA_GRETYPE_CHAR_RNG_UPPER) {
       if (elems_[pos].value <= high && low <= elems_[pos + 1].value) return positive;

@@ -55,7 +55,8 @@ class GrammarRules {
   // The code points the class at `pos` matches, as inclusive ranges (appended).
   void ClassRanges(uint32_t pos, std::vector<std::pair<uint32_t, uint32_t>>& out) const;
   // llama_grammar_match_partial_char: whether some completion of `partial`
-  // could match the class at `pos`.
+  // could match the class at `pos`, over the completions that are valid UTF-8
+  // (Utf8.h's PartialRange; llama.cpp's range can be wider).
   bool MatchPartial(uint32_t pos, uint32_t value, int nRemain) const;
   // llama_grammar_match_token.
   bool MatchToken(uint32_t pos, int32_t token) const {

@@ -5,7 +5,9 @@
  * lets invalid UTF-8 through. Regression: the `char` rule was a negated class
  * (`[^"\\\x7F\x00-\x1F]`), which llama.cpp matches against any decoded value,
  * so a lone FF byte and an encoded surrogate (ED A0 80) were allowed, and
- * `maxLength` counted them as one character each.
+ * `maxLength` counted them as one character each. Overlong forms (E0 82 80 for
+ * U+0080) reach the grammar as their character, so no class can exclude them:
+ * the grammar engine refuses them itself (native/grammar/Utf8.h).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampler, loadModel, type Model } from '../../lib/index';
@@ -68,9 +70,27 @@ describe('JSON strings are well-formed UTF-8 under the native grammar sampler', 
     expect(afterF4.has(0x8f)).toBe(true);
   });
 
-  it.todo(
-    'overlong forms (E0 80..9F .., F0 80..8F ..) are refused: llama.cpp decodes them to the character before the grammar sees them, so only its grammar engine can',
-  );
+  it.each([
+    ['a string', { type: 'string' }],
+    ['a string with maxLength', { type: 'string', maxLength: 3 }],
+    ['a string with a negated pattern class', { type: 'string', pattern: '^[^a]*$' }],
+  ])('%s: overlong forms (C0, C1, E0 80..9F, F0 80..8F) are refused', (_name, schema) => {
+    // llama.cpp decodes an overlong form to its character before the grammar sees it (E0 82 80 is
+    // U+0080 in 3 bytes), so no character class can exclude it: only the grammar engine can.
+    const start = allowedBytes(schema, [QUOTE]);
+    expect(start.has(0xc0)).toBe(false);
+    expect(start.has(0xc1)).toBe(false);
+    expect(start.has(0xc2)).toBe(true);
+    const afterE0 = allowedBytes(schema, [QUOTE, 0xe0]);
+    for (let b = 0x80; b <= 0x9f; b++) expect(afterE0.has(b), `E0 ${b.toString(16)}`).toBe(false);
+    for (let b = 0xa0; b <= 0xbf; b++) expect(afterE0.has(b), `E0 ${b.toString(16)}`).toBe(true);
+    const afterF0 = allowedBytes(schema, [QUOTE, 0xf0]);
+    for (let b = 0x80; b <= 0x8f; b++) expect(afterF0.has(b), `F0 ${b.toString(16)}`).toBe(false);
+    for (let b = 0x90; b <= 0xbf; b++) expect(afterF0.has(b), `F0 ${b.toString(16)}`).toBe(true);
+    // the shortest forms of the same code points go on
+    expect(allowedBytes(schema, [QUOTE, 0xe0, 0xa0]).has(0x80)).toBe(true); // U+0800
+    expect(allowedBytes(schema, [QUOTE, 0xf0, 0x90, 0x80]).has(0x80)).toBe(true); // U+10000
+  });
 
   it('maxLength counts what the grammar lets through as characters', () => {
     // After `"` + one 4-byte character (U+10000) + two ASCII ones, a fourth character is refused: only `"` closes.
