@@ -149,8 +149,12 @@ function callback<T>(v: unknown, name: string): T {
   return v as T;
 }
 
+/** A loaded Model (checked by shape: `config/` imports nothing above it). */
 function model<T>(v: unknown, name: string): T {
-  if (v === null || typeof v !== 'object') fail(name, 'be a loaded Model', v);
+  const m = v as { createContext?: unknown; tokenize?: unknown; vocabSize?: unknown } | null;
+  if (m === null || typeof m !== 'object' || typeof m.createContext !== 'function' || typeof m.tokenize !== 'function' || typeof m.vocabSize !== 'number') {
+    fail(name, 'be a loaded Model', v);
+  }
   return v as T;
 }
 

@@ -255,6 +255,10 @@ describe('speculative decoding errors', () => {
     fails({ max_matching_ngram_size: 3 }, 'INVALID_ARGUMENT', /needs prompt_lookup_num_tokens/);
     fails({ prompt_lookup_num_tokens: 0 }, 'INVALID_ARGUMENT', /prompt_lookup_num_tokens/);
     fails({ assistant_model: 'model.gguf' as never }, 'INVALID_ARGUMENT', /assistant_model/);
+    // Found by the reliability harness: any object passed the rule and failed later as an untyped TypeError.
+    for (const notAModel of [{}, [], new Map(), Object.create(null), new Int32Array(2)]) {
+      fails({ assistant_model: notAModel as never }, 'INVALID_ARGUMENT', /assistant_model must be a loaded Model/);
+    }
     fails({ prompt_lookup_num_tokens: 3, do_sample: true, mirostat: 2 }, 'NOT_IMPLEMENTED', /mirostat/);
     fails({ assistant_model: draft, assistant_early_exit: 2 }, 'NOT_IMPLEMENTED', /assistant_early_exit/);
   });
