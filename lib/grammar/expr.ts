@@ -37,7 +37,18 @@ export function ref(name: string): Expr {
 
 /** A sequence, flattening nested sequences and merging adjacent literals. */
 export function seq(...parts: Expr[]): Expr {
+  return seqOf(parts);
+}
+
+/**
+ * {@link seq} over an array (a pattern of 100,000 characters is 100,000
+ * parts: too many for a spread call). Adjacent literals merge into one array
+ * this call owns and extends, so a long literal run costs linear time (it was
+ * copied at every character: 100 s for 100,000 characters).
+ */
+export function seqOf(parts: readonly Expr[]): Expr {
   const items: Expr[] = [];
+  let merged: number[] | null = null; // the code points of the last item when this call made that literal
   const push = (e: Expr): void => {
     if (e.k === 'seq') {
       for (const item of e.items) push(item);
@@ -47,11 +58,16 @@ export function seq(...parts: Expr[]): Expr {
       if (e.cps.length === 0) return;
       const last = items[items.length - 1];
       if (last !== undefined && last.k === 'lit') {
-        items[items.length - 1] = { k: 'lit', cps: [...last.cps, ...e.cps] };
+        if (merged === null) {
+          merged = [...last.cps];
+          items[items.length - 1] = { k: 'lit', cps: merged };
+        }
+        for (const cp of e.cps) merged.push(cp);
         return;
       }
     }
     items.push(e);
+    merged = null;
   };
   for (const part of parts) push(part);
   return items.length === 1 ? items[0]! : { k: 'seq', items };

@@ -1337,3 +1337,23 @@ describe('jsonSchemaToGbnf: exactness on random inputs', () => {
     }
   });
 });
+
+describe('large schemas convert in linear time (found by the full reliability harness)', () => {
+  it('a pattern of 100,000 characters (it copied the literal at every character: 100 s)', () => {
+    const started = Date.now();
+    const gbnf = jsonSchemaToGbnf({ type: 'string', pattern: `^${'ab'.repeat(50_000)}$` });
+    expect(Date.now() - started).toBeLessThan(10_000); // a hang guard, not a speed goal
+    const parsed = parseGbnf(gbnf);
+    expect(matches(parsed, JSON.stringify('ab'.repeat(50_000)))).toBe(true);
+    expect(matches(parsed, JSON.stringify('ab'.repeat(49_999)))).toBe(false);
+  });
+
+  it('1,000 optional properties (productivity and nullability were fixpoints of n rounds)', () => {
+    const properties: Record<string, unknown> = {};
+    for (let i = 0; i < 1000; i++) properties[`p${i}`] = { type: 'integer' };
+    const parsed = parseGbnf(jsonSchemaToGbnf({ type: 'object', properties }));
+    expect(matches(parsed, '{"p3":1,"p999":2}')).toBe(true);
+    expect(matches(parsed, '{"p999":2,"p3":1}')).toBe(false); // properties in schema order, as llama.cpp's converter
+    expect(matches(parsed, '{}')).toBe(true);
+  });
+});

@@ -3,7 +3,7 @@
  * forms of the strings the regex matches.
  */
 import { encodeSet } from '../charset';
-import { alt, EPSILON, lit, seq, type Expr } from '../expr';
+import { alt, EPSILON, lit, seq, seqOf, type Expr } from '../expr';
 import { fail, Unsatisfiable, unsupported } from '../fail';
 import { formatCheck, NUMBER_FORMATS, type StringFormat } from '../formats';
 import { RegexParser, type Regex } from '../regex';
@@ -79,7 +79,7 @@ function regexToGrammar(c: RuleSet, regex: Regex, hint: string, pattern: string)
         if (part === null) return null;
         parts.push(part);
       }
-      return seq(...parts);
+      return seqOf(parts);
     }
     case 'alt': {
       const parts = regex.items.map((item) => regexToGrammar(c, item, hint, pattern)).filter((p): p is Expr => p !== null);
