@@ -108,6 +108,11 @@ function hexDigitClass(digits: number[]): Expr {
  * for an empty set. Lone surrogates are never produced.
  */
 export function encodeSet(set: CharSet): Expr | null {
+  // The common case first: one character that needs no escape (a pattern's literal text).
+  if (set.length === 1 && set[0]![0] === set[0]![1]) {
+    const cp = set[0]![0];
+    if (cp >= 0x20 && cp !== 0x22 && cp !== 0x5c && cp !== 0x7f && setHas(RAW_STRING_SET, cp)) return { k: 'lit', cps: [cp] };
+  }
   const parts: Expr[] = [];
   const raw = intersectSets(set, RAW_STRING_SET);
   if (raw.length > 0) parts.push(raw.length === 1 && raw[0]![0] === raw[0]![1] ? { k: 'lit', cps: [raw[0]![0]] } : cls(raw));
