@@ -104,7 +104,8 @@ export interface SequencePositions {
  * `promptMs` (tokens evaluated in batches of more than one, and the time
  * spent), `evalTokens` and `evalMs` (tokens evaluated one at a time:
  * generation steps), `loadMs` (from the context's creation to its first
- * evaluation). Times in milliseconds.
+ * evaluation), `graphsReused` (evaluations that reused the previous compute
+ * graph instead of building a new one). Times in milliseconds.
  */
 export type ContextStats = Readonly<NativeContextStats>;
 

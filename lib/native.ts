@@ -96,6 +96,8 @@ export interface NativeContextStats {
   evalMs: number;
   /** From the context's creation to its first evaluation, in milliseconds. */
   loadMs: number;
+  /** Evaluations that reused the previous compute graph instead of building one. */
+  graphsReused: number;
 }
 
 export interface NativeModel {

@@ -255,6 +255,7 @@ Napi::Value Context::Stats(const Napi::CallbackInfo& info) {
   out.Set("evalTokens", perf.n_eval);
   out.Set("evalMs", perf.t_eval_ms);
   out.Set("loadMs", perf.t_load_ms);
+  out.Set("graphsReused", perf.n_reused);
   return out;
 }
 

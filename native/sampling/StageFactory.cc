@@ -4,6 +4,7 @@
 #include "../Errors.h"
 #include "../grammar/GrammarStage.h"
 #include "LlamaStage.h"
+#include "LogitBias.h"
 #include "TailFree.h"
 #include "hf/Processors.h"
 
@@ -149,11 +150,11 @@ const std::map<std::string, Factory>& Factories() {
       {"log_normalize", [](const Params&, auto) { return hf::LogNormalize(); }},
       {"logit_bias",
        [](const Params& p, const llama_vocab*) {
-         std::vector<llama_logit_bias> biases;
+         p.Integer("vocab_size", 1, INT32_MAX);  // checked, as llama.cpp's sampler took it
+         std::vector<std::pair<llama_token, float>> biases;
          for (auto& [ids, bias] : p.Biases("biases"))
-           for (llama_token t : ids) biases.push_back({t, bias});
-         return Llama("logit_bias", llama_sampler_init_logit_bias(static_cast<int32_t>(p.Integer("vocab_size", 1, INT32_MAX)),
-                                                                  static_cast<int32_t>(biases.size()), biases.data()));
+           for (llama_token t : ids) biases.emplace_back(t, bias);
+         return LogitBias(std::move(biases));
        }},
       {"penalties",
        [](const Params& p, auto) {

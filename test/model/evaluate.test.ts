@@ -197,6 +197,10 @@ describe('evaluate validation and control', () => {
       const stats = await context.stats();
       expect(stats.promptTokens + stats.evalTokens).toBeGreaterThan(0);
       expect(stats.promptMs + stats.evalMs).toBeGreaterThan(0);
+      // Generation steps of one token reuse the previous step's compute graph (llama.cpp's graph reuse).
+      const before = stats.graphsReused;
+      await context.generate('Hello', { max_new_tokens: 8, ignore_eos: true }).result;
+      expect((await context.stats()).graphsReused).toBeGreaterThanOrEqual(before + 6);
     } finally {
       context.dispose();
     }
