@@ -82,7 +82,7 @@ const ADAPTIVE = 'llama_sampler_init_adaptive_p';
 
 /** Every canonical field, in chain order. */
 export const FIELD_INFO: { readonly [K in CanonicalField]: FieldInfo } = {
-  logit_bias: { stage: '1. logit bias', implementation: 'llama_sampler_init_logit_bias', semantics: 'llama.cpp', note: 'adds a bias to token logits (OpenAI / llama.cpp logit_bias)' },
+  logit_bias: { stage: '1. logit bias', implementation: 'native/sampling/LogitBias (llama_sampler_logit_bias semantics)', semantics: 'llama.cpp', note: 'adds a bias to token logits (OpenAI / llama.cpp logit_bias)' },
   sequence_bias: hf('SequenceBiasLogitsProcessor', 'biases the last token of each sequence whose prefix ends the input'),
   diversity_penalty: {
     stage: '2. processors', implementation: `${HF}HammingDiversityLogitsProcessor`, semantics: 'transformers',
@@ -145,7 +145,7 @@ export const FIELD_INFO: { readonly [K in CanonicalField]: FieldInfo } = {
   max_time: stop('stops after this many seconds'),
   stop_strings: stop('stops when the output contains one of these strings'),
   eos_token_id: stop("stops at these tokens (default: the model's end-of-generation tokens); also the tokens the min-length processors ban"),
-  ignore_eos: { stage: '1. logit bias', implementation: 'llama_sampler_init_logit_bias (-inf on the EOS tokens)', semantics: 'llama.cpp', note: 'bans the end-of-generation tokens, so generation never stops at them' },
+  ignore_eos: { stage: '1. logit bias', implementation: 'native/sampling/LogitBias (-inf on the EOS tokens)', semantics: 'llama.cpp', note: 'bans the end-of-generation tokens, so generation never stops at them' },
   num_return_sequences: output('transformers', 'sequences returned: independent ones when sampling, the best hypotheses with beam search'),
   use_cache: output('transformers', 'false: the whole sequence is evaluated again at every step (slow; for checking)'),
   logprobs: output('llama-generate', 'per-token log-probabilities of the chosen tokens under the model (OpenAI)'),

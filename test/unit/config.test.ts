@@ -539,7 +539,7 @@ describe('explain', () => {
       'top_k', 'top_p', 'tfs_z', 'renormalize_logits', 'do_sample', 'seed', 'max_new_tokens',
     ]);
     const by = Object.fromEntries(rows.map((r) => [r.field, r]));
-    expect(by.logit_bias).toMatchObject({ stage: '1. logit bias', implementation: 'llama_sampler_init_logit_bias', semantics: 'llama.cpp', source: 'call' });
+    expect(by.logit_bias).toMatchObject({ stage: '1. logit bias', implementation: 'native/sampling/LogitBias (llama_sampler_logit_bias semantics)', semantics: 'llama.cpp', source: 'call' });
     expect(by.repetition_penalty).toMatchObject({ stage: '2. processors', semantics: 'transformers', implementation: 'native/sampling/hf: RepetitionPenaltyLogitsProcessor' });
     expect(by.temperature).toMatchObject({ source: 'model', value: 0.7, semantics: 'transformers' });
     expect(by.top_k).toMatchObject({ source: 'default', value: 50 });
