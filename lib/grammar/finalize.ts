@@ -104,8 +104,8 @@ function pruneUnproductive(rules: RuleMap, names: string[]): void {
  * the property of the rules it refers to from `known`. A worklist, not rounds over every
  * rule until nothing changes: a chain of n rules (1,000 optional properties)
  * took n rounds, O(n^2). A rule is looked at again only when a rule it refers
- * to has just become true, which happens once per rule. Raw rules (ready-made
- * text) do not depend on other rules' property.
+ * to has just become true. Raw rules (ready-made text) do not depend on other
+ * rules' property.
  */
 function leastFixpoint(rules: RuleMap, names: readonly string[], known: Map<string, boolean>, holds: (rule: Expr | RawRule) => boolean): void {
   const dependents = new Map<string, string[]>();
@@ -121,13 +121,27 @@ function leastFixpoint(rules: RuleMap, names: readonly string[], known: Map<stri
     collectRefs(rule, refs);
     for (const r of refs) (dependents.get(r) ?? dependents.set(r, []).get(r)!).push(name);
   }
-  const work = [...names];
+  // First every rule once, deepest first (`names` is in depth-first order
+  // from root), so most rules hold on their first look; then again only the
+  // rules already looked at whose reference has turned true since.
+  const evaluated = new Set<string>();
+  const queued = new Set<string>();
+  const work: string[] = [];
+  const visit = (name: string): void => {
+    evaluated.add(name);
+    if (!holds(rules.get(name)!)) return;
+    known.set(name, true);
+    for (const d of dependents.get(name) ?? []) {
+      if (known.get(d) === true || !evaluated.has(d) || queued.has(d)) continue;
+      queued.add(d);
+      work.push(d);
+    }
+  };
+  for (let i = names.length - 1; i >= 0; i--) if (known.get(names[i]!) !== true) visit(names[i]!);
   while (work.length > 0) {
     const name = work.pop()!;
-    if (known.get(name) === true) continue;
-    if (!holds(rules.get(name)!)) continue;
-    known.set(name, true);
-    for (const d of dependents.get(name) ?? []) if (known.get(d) !== true) work.push(d);
+    queued.delete(name);
+    if (known.get(name) !== true) visit(name);
   }
 }
 
