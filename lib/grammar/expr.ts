@@ -75,6 +75,11 @@ export function seqOf(parts: readonly Expr[]): Expr {
 
 /** Alternatives, flattening nested alternatives and dropping duplicates. */
 export function alt(...parts: Expr[]): Expr {
+  return altOf(parts);
+}
+
+/** {@link alt} over an array (a pattern's 100,000 alternatives are too many for a spread call). */
+export function altOf(parts: readonly Expr[]): Expr {
   const items: Expr[] = [];
   const seen = new Set<string>();
   const push = (e: Expr): void => {

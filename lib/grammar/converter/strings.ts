@@ -3,7 +3,7 @@
  * forms of the strings the regex matches.
  */
 import { encodeSet } from '../charset';
-import { alt, EPSILON, lit, seq, seqOf, type Expr } from '../expr';
+import { altOf, EPSILON, lit, seq, seqOf, type Expr } from '../expr';
 import { fail, Unsatisfiable, unsupported } from '../fail';
 import { formatCheck, NUMBER_FORMATS, type StringFormat } from '../formats';
 import { RegexParser, type Regex } from '../regex';
@@ -61,7 +61,7 @@ function visitPattern(c: Converter, pattern: string, name: string): Expr {
     else options.push(seq(anchoredStart ? EPSILON : anyString, body, anchoredEnd ? EPSILON : anyString));
   }
   if (options.length === 0) throw new Unsatisfiable();
-  return c.named(name, seq(lit('"'), alt(...options), lit('"')));
+  return c.named(name, seq(lit('"'), altOf(options), lit('"')));
 }
 
 /** The JSON-encoded form of the strings `regex` matches; null if none. */
@@ -83,7 +83,7 @@ function regexToGrammar(c: RuleSet, regex: Regex, hint: string, pattern: string)
     }
     case 'alt': {
       const parts = regex.items.map((item) => regexToGrammar(c, item, hint, pattern)).filter((p): p is Expr => p !== null);
-      return parts.length === 0 ? null : alt(...parts);
+      return parts.length === 0 ? null : altOf(parts);
     }
     case 'rep': {
       const item = regexToGrammar(c, regex.item, hint, pattern);
