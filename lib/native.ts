@@ -267,6 +267,8 @@ export interface NativeGeneration {
   abort(): void;
   ref(): void;
   unref(): void;
+  /** false: announce chunks only when the queue is full or the job ends (a reader of the result only). */
+  setStreaming(streaming: boolean): void;
 }
 
 export interface NativeSampler {

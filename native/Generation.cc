@@ -238,6 +238,7 @@ Napi::Function Generation::Init(Napi::Env env) {
                          InstanceMethod<&Generation::Abort>("abort"),
                          InstanceMethod<&Generation::Ref>("ref"),
                          InstanceMethod<&Generation::Unref>("unref"),
+                         InstanceMethod<&Generation::SetStreaming>("setStreaming"),
                      });
 }
 
@@ -314,6 +315,15 @@ Napi::Value Generation::Ref(const Napi::CallbackInfo& info) {
 
 Napi::Value Generation::Unref(const Napi::CallbackInfo& info) {
   if (job_) job_->SetReferenced(info.Env(), false);
+  return info.Env().Undefined();
+}
+
+Napi::Value Generation::SetStreaming(const Napi::CallbackInfo& info) {
+  if (!info[0].IsBoolean()) throw LlamaException(code::kInvalidArgument, "setStreaming needs a boolean");
+  if (job_) {
+    job_->streaming = info[0].As<Napi::Boolean>().Value();
+    if (auto engine = engine_.lock()) engine->Wake();  // chunks held back go out at the next step
+  }
   return info.Env().Undefined();
 }
 

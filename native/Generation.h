@@ -28,6 +28,8 @@ class Generation : public Napi::ObjectWrap<Generation> {
   // ref()/unref(): whether the running job keeps Node's event loop alive.
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
+  // setStreaming(bool): see Job::streaming.
+  Napi::Value SetStreaming(const Napi::CallbackInfo& info);
 
   std::shared_ptr<generation::Job> job_;
   std::weak_ptr<generation::Engine> engine_;

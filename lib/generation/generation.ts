@@ -130,6 +130,7 @@ export class Generation<J = unknown> implements AsyncIterable<GenerationChunk> {
    * `CONTEXT_OVERFLOW`, `DECODE_FAILED`...).
    */
   get result(): Promise<GenerationResult<J>> {
+    if (!this.#iterated) this.#setStreaming(false); // nobody streams: the native loop need not wake JS for every chunk
     if (!this.#result) {
       this.#result = this.#done.then(() => {
         if (this.#error) throw this.#error;
@@ -141,7 +142,12 @@ export class Generation<J = unknown> implements AsyncIterable<GenerationChunk> {
     return this.#result;
   }
 
-  /** Tokens received from the native loop so far, over all outputs (read ones and buffered ones). */
+  /**
+   * Tokens received from the native loop so far, over all outputs (read ones
+   * and buffered ones). While only {@link Generation.result} is awaited (no
+   * iterator), the loop hands tokens over when `bufferSize` of them are
+   * waiting and at the end, not as they come.
+   */
   get receivedTokens(): number {
     return this.#outputs.reduce((n, o) => n + o.tokens.length, 0);
   }
@@ -174,8 +180,20 @@ export class Generation<J = unknown> implements AsyncIterable<GenerationChunk> {
   /** The last next() handed out: a next() called before it settles waits for it (the async-iterator protocol allows several pending calls). */
   #lastNext: Promise<unknown> = Promise.resolve();
 
+  /** Whether an iterator was asked for: chunks are then announced as they come. */
+  #iterated = false;
+  #streaming = true;
+
+  #setStreaming(streaming: boolean): void {
+    if (this.#streaming === streaming) return;
+    this.#streaming = streaming;
+    this.#handle?.setStreaming(streaming);
+  }
+
   /** Yields chunks as they come. */
   [Symbol.asyncIterator](): AsyncIterator<GenerationChunk> {
+    this.#iterated = true;
+    this.#setStreaming(true);
     return {
       next: () => {
         const next = this.#lastNext.then(
@@ -212,6 +230,7 @@ export class Generation<J = unknown> implements AsyncIterable<GenerationChunk> {
     this.#prompt = start.prompt;
     this.#lengthWarnings = start.warnings;
     this.#release = start.release;
+    if (!this.#streaming) start.handle.setStreaming(false);
     if (this.#abortRequested) start.handle.abort();
     this.#pump();
   }

@@ -325,9 +325,10 @@ void Engine::Rollback(const StepBatch& batch) {
 // ---- 5. announcing ----
 
 void Engine::Announce(Clock::time_point stepStart) {
-  // A slow step means the next chunk is far: announce what waits now.
+  // A slow step means the next chunk is far: announce what waits now (to a
+  // reader that streams; one that waits for the result is told at the end).
   const bool slow = Clock::now() - stepStart >= Job::kNotifyInterval;
-  for (auto& a : active_) a->job->FlushNotify(slow);
+  for (auto& a : active_) a->job->FlushNotify(slow && a->job->streaming);
 }
 
 void Engine::End(Active& a, Slot& slot, const char* reason) {

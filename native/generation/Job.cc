@@ -30,7 +30,7 @@ void Job::Push(Chunk chunk) {
 }
 
 void Job::FlushNotify(bool force) {
-  if (!deferred_) return;
+  if (!deferred_ || (!force && !streaming)) return;
   const auto now = Clock::now();
   if (!force && now - lastNotify_ < kNotifyInterval) return;
   deferred_ = false;

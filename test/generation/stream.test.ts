@@ -148,3 +148,33 @@ describe.skipIf(references.runs.length === 0)('generate() greedy matches llama-s
     }
   });
 });
+
+describe('waking the JS thread', () => {
+  // Sampled every millisecond while the generation runs: what the JS side has received.
+  async function received(stream: boolean): Promise<{ seen: number[]; total: number }> {
+    const long = await model.createContext({ contextSize: 2048, threads: 1 });
+    try {
+      const g = long.generate('Once upon a time', { max_new_tokens: 1500, ignore_eos: true }, { bufferSize: 4000 });
+      const seen: number[] = [];
+      const timer = setInterval(() => seen.push(g.receivedTokens), 1);
+      if (stream) for await (const _ of g) void _;
+      const r = await g.result;
+      clearInterval(timer);
+      return { seen, total: r.tokens.length };
+    } finally {
+      long.dispose();
+    }
+  }
+
+  it('a reader of the result only is told at the end, not for every chunk', async () => {
+    const { seen, total } = await received(false);
+    expect(seen.length).toBeGreaterThan(5); // the sampling ran while it generated
+    // At most one read before the end: the prompt's progress notification, which may carry the first token.
+    expect(new Set(seen.filter((n) => n > 0 && n < total)).size).toBeLessThanOrEqual(1);
+  });
+
+  it('an iterator gets the chunks as they come', async () => {
+    const { seen, total } = await received(true);
+    expect(new Set(seen.filter((n) => n > 0 && n < total)).size).toBeGreaterThan(3);
+  });
+});
