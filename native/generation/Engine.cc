@@ -325,10 +325,9 @@ void Engine::Rollback(const StepBatch& batch) {
 // ---- 5. announcing ----
 
 void Engine::Announce(Clock::time_point stepStart) {
-  // A slow step means the next chunk is far: announce what waits now (to a
-  // reader that streams; one that waits for the result is told at the end).
+  // A slow step means the next chunk is far: announce what waits now.
   const bool slow = Clock::now() - stepStart >= Job::kNotifyInterval;
-  for (auto& a : active_) a->job->FlushNotify(slow && a->job->streaming);
+  for (auto& a : active_) a->job->FlushNotify(slow);
 }
 
 void Engine::End(Active& a, Slot& slot, const char* reason) {

@@ -56,26 +56,32 @@ void Engine::SampleOne(Slot& slot, const float* row) {
   slot.phase = Slot::Phase::kGenerate;
   sampling::Scores scores(row, row + n);
   llama_token token;
-  std::vector<float> processed;
   if (r.outputScores) {
     slot.chain.Apply(scores, 0, slot.chain.size());
     token = slot.chain.Pick(scores);
-    processed = std::move(scores);
   } else {
     token = slot.chain.Sample(scores);
   }
-  if (std::find(r.eos.begin(), r.eos.end(), token) != r.eos.end()) {
+  if (Emit(slot, token, row, scores)) slot.next = token;
+}
+
+bool Engine::IsEos(const Request& r, llama_token token) {
+  return std::find(r.eos.begin(), r.eos.end(), token) != r.eos.end();
+}
+
+bool Engine::Emit(Slot& slot, llama_token token, const float* row, sampling::Scores& processed) {
+  const Request& r = slot.job.request;
+  if (IsEos(r, token)) {
     slot.Finish("eos");
-    return;
+    return false;
   }
+  const auto n = static_cast<size_t>(state_->nVocab);
   slot.chain.Accept(token);
   TokenLogprob logprob;
   if (r.topLogprobs >= 0) logprob = Logprobs(row, static_cast<int32_t>(n), token, r.topLogprobs);
   std::vector<float> raw;
   if (r.outputLogits) raw.assign(row, row + n);
-  const bool finished = slot.Add(token, r.topLogprobs >= 0 ? &logprob : nullptr, r.outputScores ? &processed : nullptr,
-                                 r.outputLogits ? &raw : nullptr);
-  if (!finished) slot.next = token;
+  return !slot.Add(token, r.topLogprobs >= 0 ? &logprob : nullptr, r.outputScores ? &processed : nullptr, r.outputLogits ? &raw : nullptr);
 }
 
 void Engine::Sample(Active& a, Slot& slot, const float* row) {

@@ -7,7 +7,6 @@
 // The chain accepts each kept token before judging the next, so its stages
 // (penalties, a grammar) see the same history as one token per step.
 #include "Engine.h"
-#include "Logprobs.h"
 
 #include <algorithm>
 
@@ -70,22 +69,9 @@ void Engine::VerifyDrafts(Slot& slot, int32_t firstRow) {
     if (isProposal) {
       accepted++;
       slot.speculation.accepted++;
+      if (!IsEos(r, token)) keep(i + 1);  // evaluated in this batch: stays
     }
-    if (std::find(r.eos.begin(), r.eos.end(), token) != r.eos.end()) {
-      slot.Finish("eos");
-      break;
-    }
-    if (isProposal) keep(i + 1);  // evaluated in this batch: stays
-    slot.chain.Accept(token);
-    TokenLogprob logprob;
-    if (r.topLogprobs >= 0) logprob = Logprobs(row, static_cast<int32_t>(n), token, r.topLogprobs);
-    std::vector<float> processed;
-    if (r.outputScores) processed = scores;
-    std::vector<float> raw;
-    if (r.outputLogits) raw.assign(row, row + n);
-    const bool finished = slot.Add(token, r.topLogprobs >= 0 ? &logprob : nullptr, r.outputScores ? &processed : nullptr,
-                                   r.outputLogits ? &raw : nullptr);
-    if (finished) break;
+    if (!Emit(slot, token, row, scores)) break;
     if (!isProposal) {  // the chain's own token: evaluated next step
       slot.next = token;
       break;

@@ -30,7 +30,8 @@ void Job::Push(Chunk chunk) {
 }
 
 void Job::FlushNotify(bool force) {
-  if (!deferred_ || (!force && !streaming)) return;
+  // A reader that does not stream is told only when the queue is full (the job then waits for it).
+  if (!deferred_ || (!streaming && !Paused())) return;
   const auto now = Clock::now();
   if (!force && now - lastNotify_ < kNotifyInterval) return;
   deferred_ = false;
