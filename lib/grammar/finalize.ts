@@ -21,15 +21,17 @@ export function finalize(rules: RuleMap): string {
     .join('');
 }
 
+/** The names `e` refers to, in order (repeats included). */
+function refsOf(e: Expr, out: string[]): void {
+  if (e.k === 'ref') out.push(e.name);
+  else if (e.k === 'seq' || e.k === 'alt') for (const item of e.items) refsOf(item, out);
+  else if (e.k === 'rep') refsOf(e.item, out);
+}
+
 /** The rules reachable from root, in depth-first order (failed alternatives may have left others behind). */
 function reachable(rules: RuleMap): string[] {
   const order: string[] = [];
   const seen = new Set<string>();
-  const refsOf = (e: Expr, out: string[]): void => {
-    if (e.k === 'ref') out.push(e.name);
-    else if (e.k === 'seq' || e.k === 'alt') for (const item of e.items) refsOf(item, out);
-    else if (e.k === 'rep') refsOf(e.item, out);
-  };
   const walk = (name: string): void => {
     if (seen.has(name)) return;
     seen.add(name);
@@ -109,17 +111,12 @@ function pruneUnproductive(rules: RuleMap, names: string[]): void {
  */
 function leastFixpoint(rules: RuleMap, names: readonly string[], known: Map<string, boolean>, holds: (rule: Expr | RawRule) => boolean): void {
   const dependents = new Map<string, string[]>();
-  const collectRefs = (e: Expr, out: Set<string>): void => {
-    if (e.k === 'ref') out.add(e.name);
-    else if (e.k === 'seq' || e.k === 'alt') for (const item of e.items) collectRefs(item, out);
-    else if (e.k === 'rep') collectRefs(e.item, out);
-  };
   for (const name of names) {
     const rule = rules.get(name)!;
     if ('raw' in rule) continue;
-    const refs = new Set<string>();
-    collectRefs(rule, refs);
-    for (const r of refs) (dependents.get(r) ?? dependents.set(r, []).get(r)!).push(name);
+    const refs: string[] = [];
+    refsOf(rule, refs);
+    for (const r of new Set(refs)) (dependents.get(r) ?? dependents.set(r, []).get(r)!).push(name);
   }
   // First every rule once, deepest first (`names` is in depth-first order
   // from root), so most rules hold on their first look; then again only the

@@ -7,7 +7,7 @@
  * `reasoning` becomes `reasoning_content` (the name llama.cpp's server and
  * DeepSeek use). @internal
  */
-import { randomBytes } from 'node:crypto';
+import { openAIId } from '../chat/tools/formats/common';
 import { badRequest } from './errors';
 
 /** A tool call as the library reports it (`result.toolCalls`, `chunk.toolCalls`: a `ToolCall`), or any call with an object for arguments. */
@@ -32,7 +32,7 @@ export interface OpenAIToolCall {
 export function openAIToolCalls(calls: readonly ParsedToolCall[]): OpenAIToolCall[] {
   return calls.map((call, index) => ({
     index,
-    id: call.id ?? `call_${randomBytes(12).toString('hex')}`,
+    id: call.id ?? openAIId(),
     type: 'function',
     function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) },
   }));

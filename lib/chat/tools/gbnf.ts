@@ -4,20 +4,11 @@
  * tools live in one grammar), text up to a closing marker. @internal
  */
 import { jsonSchemaToGbnf } from '../../grammar';
+import { lit as literal, printExpr } from '../../grammar/expr';
 
-/** A GBNF string literal matching `text` exactly. */
+/** A GBNF string literal matching `text` exactly (printed as the JSON Schema converter prints its literals). */
 export function lit(text: string): string {
-  let out = '"';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) as number;
-    if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
+  return printExpr(literal(text), 0);
 }
 
 /** A GBNF literal of `value` as JSON text (`"get_weather"` with its quotes). */

@@ -1,4 +1,5 @@
 /** Reading JSON values embedded in generated text. @internal */
+import { isPlainObject } from '../../config/checks';
 
 /**
  * The end (exclusive) of the JSON object or array that starts at `start`
@@ -36,11 +37,6 @@ export function tryJson(text: string): unknown {
   }
 }
 
-/** Whether `value` is a plain JSON object. */
-export function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * The JSON object at `start` (after whitespace) and where it ends, or
  * undefined when none parses there.
@@ -49,5 +45,5 @@ export function objectAt(text: string, start: number): { value: Record<string, u
   const end = jsonEnd(text, start);
   if (end < 0) return undefined;
   const value = tryJson(text.slice(start, end));
-  return isJsonObject(value) ? { value, end } : undefined;
+  return isPlainObject(value) ? { value, end } : undefined;
 }

@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { LlamaError } from '../../../errors';
 import { SPACE_RULE, argumentsRules, jsonLit, lit } from '../gbnf';
-import { isJsonObject } from '../json';
+import { isPlainObject } from '../../../config/checks';
+import { tryJson } from '../json';
 import type { ParsedOutput, ToolGrammarParts, ToolSpec } from '../types';
 
 /** One alternative per tool, from its name (the GBNF literal of it, unquoted) and its arguments' rule. */
@@ -47,19 +48,11 @@ export { lit };
 
 /** A call read from `{"name", "arguments" | "parameters"}`, or undefined when `value` is not one. */
 export function callFromObject(value: unknown): ParsedOutput['calls'][number] | undefined {
-  if (!isJsonObject(value) || typeof value.name !== 'string') return undefined;
+  if (!isPlainObject(value) || typeof value.name !== 'string') return undefined;
   const args = value.arguments ?? value.parameters ?? {};
-  const parsed = typeof args === 'string' ? tryObject(args) : args;
-  if (!isJsonObject(parsed)) return undefined;
+  const parsed = typeof args === 'string' ? tryJson(args) : args;
+  if (!isPlainObject(parsed)) return undefined;
   return typeof value.id === 'string' ? { name: value.name, arguments: parsed, id: value.id } : { name: value.name, arguments: parsed };
-}
-
-function tryObject(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** An id as OpenAI makes them: `call_` and 24 hex digits. */
