@@ -289,13 +289,14 @@ Napi::Value Generation::Start(const Napi::CallbackInfo& info, const ContextState
 Napi::Value Generation::Read(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!job_) return env.Null();
-  Delivery d = job_->Read();
+  bool wasPaused = false;
+  Delivery d = job_->Read(wasPaused);
   const bool finished = d.finish.has_value();
   Napi::Object out = ToJs(env, d);
   if (finished) {
     job_.reset();
-  } else if (auto engine = engine_.lock()) {
-    engine->Wake();  // room in the queue again
+  } else if (wasPaused) {
+    if (auto engine = engine_.lock()) engine->Wake();  // room in the queue again
   }
   return out;
 }

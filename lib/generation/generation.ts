@@ -277,12 +277,18 @@ export class Generation<J = unknown> implements AsyncIterable<GenerationChunk> {
    * buffer has room; past `bufferSize` unread tokens the loop pauses. Keeps
    * Node alive only while someone waits.
    */
+  /** Whether the native handle keeps Node alive (it does from the start). */
+  #referenced = true;
+
   #pump(): void {
     const handle = this.#handle;
     if (!handle || this.#settled) return;
     const awaited = this.#draining || this.#waiter !== null;
-    if (awaited) handle.ref();
-    else handle.unref();
+    if (awaited !== this.#referenced) {
+      this.#referenced = awaited;
+      if (awaited) handle.ref();
+      else handle.unref();
+    }
     if (!this.#readable || (!awaited && this.#bufferedTokens >= this.#bufferSize)) return;
     this.#readable = false;
     const delivery = handle.read();

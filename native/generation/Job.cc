@@ -61,7 +61,7 @@ void Job::Complete(Finish finish) {
   }
   notifyPending_ = false;  // the final notification must go out
   Notify();
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> lock(notifierMutex_);
   if (!released_ && notifierAlive_) notify_.Release();
   released_ = true;
 }
@@ -73,7 +73,8 @@ bool Job::Paused() {
 
 void Job::Notify() {
   if (notifyPending_.exchange(true)) return;
-  std::lock_guard<std::mutex> lock(mutex_);
+  // Not the queue's lock: JS, woken by this call, reads the queue at once.
+  std::lock_guard<std::mutex> lock(notifierMutex_);
   if (released_ || !notifierAlive_) return;
   notify_.NonBlockingCall([](Napi::Env env, Napi::Function readable) {
     // While an environment shuts down (process exit, worker termination)
@@ -84,22 +85,23 @@ void Job::Notify() {
   });
 }
 
-Delivery Job::Read() {
+Delivery Job::Read(bool& wasPaused) {
   notifyPending_ = false;
   std::lock_guard<std::mutex> lock(mutex_);
   Delivery out = std::move(pending_);
   pending_ = Delivery();
+  wasPaused = queuedTokens_ >= request.queueCapacity;
   queuedTokens_ = 0;
   return out;
 }
 
 void Job::NotifierFinalized() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> lock(notifierMutex_);
   notifierAlive_ = false;
 }
 
 void Job::SetReferenced(Napi::Env env, bool referenced) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> lock(notifierMutex_);
   if (!notifierAlive_ || released_) return;
   if (referenced) {
     notify_.Ref(env);

@@ -83,8 +83,8 @@ class Job {
   std::atomic<bool> abort{false};
   // Whether JS streams the chunks (an iterator): they are then announced
   // every kNotifyInterval. A reader that only wants the result is told only
-  // when the queue is full or the job ends: waking the JS thread every 2 ms
-  // costs a 2-core machine ~3 % of its generation speed.
+  // when the queue is full or the job ends: every wake-up of the JS thread
+  // takes a core from llama.cpp's threads where they occupy all of them.
   std::atomic<bool> streaming{true};
 
   // ---- engine thread ----
@@ -95,16 +95,21 @@ class Job {
   void Complete(Finish finish);
   bool Paused();
   // Tells JS there is something to read (at most one notification pending).
-  // Chunks are announced at most every kNotifyInterval: a fast model does not
-  // wake the JS thread for every token (it would compete with llama.cpp's
-  // threads for the cores); the engine calls FlushNotify() after every step,
-  // and a push that fills the queue announces at once.
+  // The first chunk is announced at once, the next ones at most every
+  // kNotifyInterval (about one display frame): a fast model does not wake
+  // the JS thread for every token. On 2 cores with 2 threads each wake-up
+  // costs the decode ~0.2-0.3 ms (the JS thread preempts a compute thread
+  // and its cold caches make the short visit slow): every 2 ms that was
+  // 6-7 % of tg, every 16 ms it is ~2 %. The engine calls FlushNotify()
+  // after every step, a step slower than the interval announces at once,
+  // and so does a push that fills the queue.
   void Notify();
   void FlushNotify(bool force);
-  static constexpr std::chrono::microseconds kNotifyInterval{2000};
+  static constexpr std::chrono::microseconds kNotifyInterval{16000};
 
   // ---- JS thread ----
-  Delivery Read();
+  // Takes what is queued; wasPaused: the queue was full (the job waits for this read).
+  Delivery Read(bool& wasPaused);
   // Node keeps running while the job is referenced (default); see Generation.
   void SetReferenced(Napi::Env env, bool referenced);
   // The notifier's finalizer: Node deletes a thread-safe function when its
@@ -113,15 +118,16 @@ class Job {
   void NotifierFinalized();
 
  private:
-  std::mutex mutex_;
+  std::mutex mutex_;  // the queue: pending_, queuedTokens_, completed_
   Delivery pending_;
   size_t queuedTokens_ = 0;
   bool completed_ = false;
   std::atomic<bool> notifyPending_{false};
   bool deferred_ = false;             // engine thread: chunks not announced yet
   Clock::time_point lastNotify_{};    // engine thread
+  std::mutex notifierMutex_;  // notify_ and the two flags below
   Napi::ThreadSafeFunction notify_;
-  // Both under mutex_: every use of notify_ checks them first.
+  // Every use of notify_ checks them first.
   bool released_ = false;      // engine side: notify_ released
   bool notifierAlive_ = true;  // notify_ not yet finalized by Node
 };
