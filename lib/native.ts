@@ -236,7 +236,8 @@ export interface NativeTokenLogprob {
 
 export interface NativeChunk {
   index: number;
-  tokens: Int32Array;
+  /** A fresh array per read: the JS side keeps it. */
+  tokens: number[];
   text: string;
   logprobs?: NativeTokenLogprob[];
   scores?: Float32Array[];

@@ -23,7 +23,7 @@
 
 namespace lg {
 
-AddonData::AddonData(Napi::Env env, Napi::Object exports) {
+AddonData::AddonData(Napi::Env env, Napi::Object exports) : deliveryKeys(env) {
   backend::EnsureInitialized();
   modelClass = Napi::Persistent(Model::Init(env));
   contextClass = Napi::Persistent(Context::Init(env));

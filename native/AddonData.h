@@ -3,6 +3,8 @@
 // LlamaError class injected by lib/native.ts. Nothing is shared between envs.
 #pragma once
 
+#include "DeliveryJs.h"
+
 #include <napi.h>
 
 namespace lg {
@@ -17,6 +19,7 @@ class AddonData : public Napi::Addon<AddonData> {
   Napi::FunctionReference modelClass;    // native Model
   Napi::FunctionReference contextClass;  // native Context
   Napi::FunctionReference generationClass;  // native Generation
+  DeliveryKeys deliveryKeys;                // property names of generation.read()'s result
 
  private:
   Napi::Value SetErrorClass(const Napi::CallbackInfo& info);

@@ -2,6 +2,7 @@
 
 #include "AddonData.h"
 #include "Args.h"
+#include "DeliveryJs.h"
 #include "SpeculativeRequest.h"
 #include "generation/beam/BeamConstraints.h"
 #include "sampling/StageFactory.h"
@@ -144,91 +145,6 @@ Request ParseRequest(Napi::Env env, Napi::Object o, const ContextState& state, c
   return r;
 }
 
-Napi::Float32Array FloatArray(Napi::Env env, const std::vector<float>& v) {
-  Napi::Float32Array out = Napi::Float32Array::New(env, v.size());
-  std::copy(v.begin(), v.end(), out.Data());
-  return out;
-}
-
-Napi::Array FloatArrays(Napi::Env env, const std::vector<std::vector<float>>& rows) {
-  Napi::Array out = Napi::Array::New(env, rows.size());
-  for (uint32_t i = 0; i < rows.size(); i++) out.Set(i, FloatArray(env, rows[i]));
-  return out;
-}
-
-Napi::Object ToJs(Napi::Env env, const Delivery& d) {
-  Napi::Object out = Napi::Object::New(env);
-  Napi::Array chunks = Napi::Array::New(env, d.chunks.size());
-  for (uint32_t i = 0; i < d.chunks.size(); i++) {
-    const generation::Chunk& c = d.chunks[i];
-    Napi::Object chunk = Napi::Object::New(env);
-    chunk.Set("index", c.index);
-    Napi::Int32Array tokens = Napi::Int32Array::New(env, c.tokens.size());
-    std::copy(c.tokens.begin(), c.tokens.end(), tokens.Data());
-    chunk.Set("tokens", tokens);
-    chunk.Set("text", Napi::String::New(env, c.text));
-    if (!c.logprobs.empty()) {
-      Napi::Array logprobs = Napi::Array::New(env, c.logprobs.size());
-      for (uint32_t k = 0; k < c.logprobs.size(); k++) {
-        const generation::TokenLogprob& l = c.logprobs[k];
-        Napi::Object entry = Napi::Object::New(env);
-        entry.Set("token", l.token);
-        entry.Set("logprob", l.logprob);
-        Napi::Array top = Napi::Array::New(env, l.top.size());
-        for (uint32_t t = 0; t < l.top.size(); t++) {
-          Napi::Object alt = Napi::Object::New(env);
-          alt.Set("token", l.top[t].first);
-          alt.Set("logprob", l.top[t].second);
-          top.Set(t, alt);
-        }
-        entry.Set("top", top);
-        logprobs.Set(k, entry);
-      }
-      chunk.Set("logprobs", logprobs);
-    }
-    if (!c.scores.empty()) chunk.Set("scores", FloatArrays(env, c.scores));
-    if (!c.logits.empty()) chunk.Set("logits", FloatArrays(env, c.logits));
-    chunks.Set(i, chunk);
-  }
-  out.Set("chunks", chunks);
-  Napi::Array ends = Napi::Array::New(env, d.ends.size());
-  for (uint32_t i = 0; i < d.ends.size(); i++) {
-    Napi::Object end = Napi::Object::New(env);
-    end.Set("index", d.ends[i].index);
-    end.Set("finishReason", d.ends[i].finishReason);
-    if (!d.ends[i].stopString.empty()) end.Set("stopString", d.ends[i].stopString);
-    end.Set("cachedTokens", d.ends[i].cachedTokens);
-    if (d.ends[i].score) end.Set("score", *d.ends[i].score);
-    if (const auto& s = d.ends[i].speculative) {
-      Napi::Object stats = Napi::Object::New(env);
-      stats.Set("drafted", s->drafted);
-      stats.Set("accepted", s->accepted);
-      stats.Set("steps", s->steps);
-      stats.Set("limit", s->limit);
-      end.Set("speculative", stats);
-    }
-    ends.Set(i, end);
-  }
-  out.Set("ends", ends);
-  if (d.progress) {
-    Napi::Object p = Napi::Object::New(env);
-    p.Set("evaluated", d.progress->evaluated);
-    p.Set("total", d.progress->total);
-    out.Set("progress", p);
-  }
-  if (d.finish) {
-    const generation::Finish& f = *d.finish;
-    Napi::Object fin = Napi::Object::New(env);
-    if (f.failed) fin.Set("error", MakeError(env, f.error.code, f.error.message).Value());
-    fin.Set("promptTokens", f.promptTokens);
-    fin.Set("cachedPromptTokens", f.cachedPromptTokens);
-    fin.Set("promptMs", f.promptMs);
-    fin.Set("generationMs", f.generationMs);
-    out.Set("finish", fin);
-  }
-  return out;
-}
-
 }  // namespace
 
 Napi::Function Generation::Init(Napi::Env env) {
@@ -292,7 +208,7 @@ Napi::Value Generation::Read(const Napi::CallbackInfo& info) {
   bool wasPaused = false;
   Delivery d = job_->Read(wasPaused);
   const bool finished = d.finish.has_value();
-  Napi::Object out = ToJs(env, d);
+  Napi::Object out = DeliveryToJs(env, AddonData::Get(env)->deliveryKeys, d);
   if (finished) {
     job_.reset();
   } else if (wasPaused) {

@@ -325,7 +325,7 @@ export class Generation<J = unknown> implements AsyncIterable<GenerationChunk> {
 
   #addChunk(c: NativeChunk): void {
     const out = this.#outputs[c.index];
-    const tokens = Array.from(c.tokens);
+    const tokens = c.tokens;
     out.text.push(c.text);
     out.tokens.push(...tokens);
     const chunk: GenerationChunk = { text: c.text, tokens, index: c.index };
