@@ -410,8 +410,8 @@ export class Context {
 
   /** Empties every sequence. */
   async clear(): Promise<void> {
-    return this.#enqueue(() => {
-      this.#native.clearAll();
+    return this.#enqueue(async () => {
+      await this.#native.clearAll();
       this.#pool.markEmpty();
     });
   }

@@ -114,7 +114,8 @@ export interface NativeModel {
 export interface NativeContext {
   info(): NativeContextInfo;
   evaluate(tokens: Int32Array | number[], sequence: number, logits: 'none' | 'last' | 'all'): NativeAbortable<Float32Array>;
-  clearAll(): void;
+  /** Empties every sequence, off the JS thread (zeroing a large cache takes a while). */
+  clearAll(): Promise<void>;
   clearSequence(sequence: number): void;
   removeTokens(sequence: number, start: number, end: number | undefined): void;
   copySequence(source: number, destination: number, start: number | undefined, end: number | undefined): void;

@@ -131,9 +131,10 @@ Napi::Value Context::Generate(const Napi::CallbackInfo& info) {
 Napi::Value Context::ClearAll(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return Guard(env, [&]() -> Napi::Value {
-    auto lock = State(env)->TryLock(env);
-    kv::Clear(*state_);
-    return env.Undefined();
+    auto* worker = new ClearWorker(env, State(env));
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
   });
 }
 

@@ -4,6 +4,7 @@
 #include "Args.h"
 #include "AssertGuard.h"
 #include "Backend.h"
+#include "KvCache.h"
 
 #include <algorithm>
 #include <cstring>
@@ -196,6 +197,14 @@ Napi::Value EvaluateWorker::Result(Napi::Env env) {
   Napi::Float32Array out = Napi::Float32Array::New(env, logits_.size());
   std::copy(logits_.begin(), logits_.end(), out.Data());
   return out;
+}
+
+ClearWorker::ClearWorker(Napi::Env env, ContextStatePtr state)
+    : PromiseWorker(env, "llama-generate:clear"), state_(std::move(state)) {}
+
+void ClearWorker::Run() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  kv::Clear(*state_);
 }
 
 }  // namespace lg

@@ -1,5 +1,5 @@
 // The context's heavy operations, each a PromiseWorker run off the JS thread:
-// creating a context and evaluating tokens.
+// creating a context, evaluating tokens, emptying the whole KV cache.
 #pragma once
 
 #include "ContextState.h"
@@ -59,6 +59,19 @@ class EvaluateWorker : public PromiseWorker {
   LogitsMode mode_;
   std::shared_ptr<std::atomic<bool>> abort_;
   std::vector<float> logits_;
+};
+
+// clearAll(): empties every sequence and zeroes the cache's buffers (a
+// fresh context's state, whatever ran before), which for a large context is
+// gigabytes of memset: not on the JS thread.
+class ClearWorker : public PromiseWorker {
+ public:
+  ClearWorker(Napi::Env env, ContextStatePtr state);
+
+ private:
+  void Run() override;
+
+  ContextStatePtr state_;
 };
 
 }  // namespace lg

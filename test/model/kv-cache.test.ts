@@ -74,6 +74,28 @@ describe('KV cache', () => {
     expect(maxAbsDiff(logits, await fresh(prompt()))).toBeLessThan(TOLERANCE);
   });
 
+  it('clear() zeroes the cache off the JS thread: the event loop keeps turning while it runs', async () => {
+    // 65,536 cells of stories260K: ~80 MB of KV buffers to zero.
+    const c = await context({ contextSize: 65536 });
+    await c.evaluate(prompt());
+    let turns = 0;
+    let cleared = false;
+    const spin = (): void => {
+      if (cleared) return;
+      turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    await c.clear();
+    cleared = true;
+    // Zeroed on the JS thread, clear() would settle before the first turn.
+    expect(turns).toBeGreaterThan(3);
+    expect(await c.sequencePositions(0)).toBeNull();
+    const logits = await c.evaluate(prompt());
+    expect(maxAbsDiff(logits, await fresh(prompt()))).toBeLessThan(TOLERANCE);
+    c.dispose();
+  });
+
   it('copySequence shares a prefix: continuing the copy equals a fresh evaluation', async () => {
     const c = await context({ sequences: 3 });
     const p = prompt();
