@@ -9,7 +9,7 @@ import { tokenText } from './generation/tokenText';
 import { preparePrompt } from './generation/prompt';
 import { CHAT_TEMPLATE_OPTION_KEYS } from './chat/types';
 import { checkSequences, sequencesNeeded } from './generation/beam';
-import { buildRequest, lengthWarnings } from './generation/request';
+import { buildRequest, chunkIntervalUs, lengthWarnings } from './generation/request';
 import { chatOutputPlan } from './generation/chatOutput';
 import { speculationOf, speculativeRequest, type Speculation } from './generation/speculative';
 import { logWarning } from './logging';
@@ -122,7 +122,7 @@ const CONTEXT_KEYS: ReadonlyArray<keyof ContextOptions> = [
 ];
 const GENERATE_KEYS: ReadonlyArray<keyof GenerateOptions> = [
   'signal', 'sequence', 'onProgress', 'includeStopString', 'contextShift', 'addSpecial', 'parseSpecial', 'chatTemplate',
-  'addGenerationPrompt', 'renderSpecialTokens', 'bufferSize', 'toolChoice', 'parallelToolCalls', 'parseReasoning',
+  'addGenerationPrompt', 'renderSpecialTokens', 'bufferSize', 'chunkInterval', 'toolChoice', 'parallelToolCalls', 'parseReasoning',
   ...CHAT_TEMPLATE_OPTION_KEYS,
 ];
 const EVALUATE_KEYS: ReadonlyArray<keyof EvaluateOptions> = ['sequence', 'logits', 'signal'];
@@ -667,6 +667,7 @@ function checkGenerateOptions(options: GenerateOptions): GenerateOptions {
   }
   optionalString(o.chatTemplate, 'chatTemplate', true);
   optionalInteger(o.bufferSize, 'bufferSize', 1, MAX_POSITION);
+  chunkIntervalUs(o.chunkInterval);
   const shift = o.contextShift;
   if (shift !== undefined && typeof shift !== 'boolean') optionalInteger(optionsObject(shift, 'contextShift', ['keep']).keep, 'contextShift.keep', 0, MAX_POSITION);
   return o;

@@ -196,6 +196,8 @@ export interface NativeGenerateRequest {
   useCache: boolean;
   contextShiftKeep: number;
   queueCapacity: number;
+  /** Microseconds between announcements to a streaming reader after the first (0: every step). */
+  chunkIntervalUs: number;
   special: boolean;
   /** Beam search (num_beams > 1): `outputs` are then its lanes, one per beam. */
   beam?: NativeBeamRequest;

@@ -18,6 +18,7 @@ using generation::Job;
 using generation::Request;
 
 constexpr int64_t kMaxTokens = 1LL << 30;
+constexpr int64_t kMaxChunkIntervalUs = 3600LL * 1000 * 1000;  // an hour
 
 std::vector<std::string> Strings(Napi::Value value, const char* name) {
   std::vector<std::string> out;
@@ -133,6 +134,7 @@ Request ParseRequest(Napi::Env env, Napi::Object o, const ContextState& state, c
   r.useCache = args::OptionalBool(o, "useCache", true);
   r.contextShiftKeep = static_cast<int32_t>(args::OptionalInteger(o, "contextShiftKeep", -1, -1, kMaxTokens));
   r.queueCapacity = static_cast<size_t>(args::OptionalInteger(o, "queueCapacity", 64, 1, kMaxTokens));
+  r.chunkInterval = std::chrono::microseconds(args::OptionalInteger(o, "chunkIntervalUs", 16000, 0, kMaxChunkIntervalUs));
   r.special = args::OptionalBool(o, "special", false);
   Napi::Value beam = o.Get("beam");
   if (!beam.IsUndefined() && !beam.IsNull()) r.beam = ParseBeam(args::OptionalObject(beam, "beam"), r, state);

@@ -57,6 +57,15 @@ function bufferSize(value: number | undefined): number {
   return value;
 }
 
+/** `chunkInterval` (ms) as the native request's microseconds. */
+export function chunkIntervalUs(value: number | undefined): number {
+  if (value === undefined) return 16_000;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 3_600_000) {
+    argumentError('chunkInterval', 'be a number of milliseconds from 0 to 3600000', value);
+  }
+  return Math.round(value * 1000);
+}
+
 /** What a chat generation adds to the request: its tools grammar, and special tokens as text (for reading the output). */
 export interface ChatRequestExtras {
   /** Grammar fields constraining tool calls (set on top of the config, which has no grammar of its own then). */
@@ -117,6 +126,7 @@ export function buildRequest(
     useCache: v.use_cache,
     contextShiftKeep: contextShiftKeep(options.contextShift),
     queueCapacity: bufferSize(options.bufferSize),
+    chunkIntervalUs: chunkIntervalUs(options.chunkInterval),
     special: options.renderSpecialTokens ?? extras.parsed === true,
     ...(beam === undefined ? {} : { beam }),
     ...(speculation?.kind === 'lookup' ? { speculative: speculativeRequest(speculation) } : {}),

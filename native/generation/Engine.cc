@@ -326,8 +326,8 @@ void Engine::Rollback(const StepBatch& batch) {
 
 void Engine::Announce(Clock::time_point stepStart) {
   // A slow step means the next chunk is far: announce what waits now.
-  const bool slow = Clock::now() - stepStart >= Job::kNotifyInterval;
-  for (auto& a : active_) a->job->FlushNotify(slow);
+  const auto step = Clock::now() - stepStart;
+  for (auto& a : active_) a->job->FlushNotify(step >= a->job->request.chunkInterval);
 }
 
 void Engine::End(Active& a, Slot& slot, const char* reason) {

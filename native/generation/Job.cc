@@ -33,7 +33,7 @@ void Job::FlushNotify(bool force) {
   // A reader that does not stream is told only when the queue is full (the job then waits for it).
   if (!deferred_ || (!streaming && !Paused())) return;
   const auto now = Clock::now();
-  if (!force && now - lastNotify_ < kNotifyInterval) return;
+  if (!force && now - lastNotify_ < request.chunkInterval) return;
   deferred_ = false;
   lastNotify_ = now;
   Notify();

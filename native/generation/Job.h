@@ -82,7 +82,7 @@ class Job {
   const Clock::time_point submitted = Clock::now();
   std::atomic<bool> abort{false};
   // Whether JS streams the chunks (an iterator): they are then announced
-  // every kNotifyInterval. A reader that only wants the result is told only
+  // every request.chunkInterval. A reader that only wants the result is told only
   // when the queue is full or the job ends: every wake-up of the JS thread
   // takes a core from llama.cpp's threads where they occupy all of them.
   std::atomic<bool> streaming{true};
@@ -96,8 +96,8 @@ class Job {
   bool Paused();
   // Tells JS there is something to read (at most one notification pending).
   // The first chunk is announced at once, the next ones at most every
-  // kNotifyInterval (about one display frame): a fast model does not wake
-  // the JS thread for every token. On 2 cores with 2 threads each wake-up
+  // request.chunkInterval (default 16 ms, about one display frame): a fast
+  // model does not wake the JS thread for every token. On 2 cores with 2 threads each wake-up
   // costs the decode ~0.2-0.3 ms (the JS thread preempts a compute thread
   // and its cold caches make the short visit slow): every 2 ms that was
   // 6-7 % of tg, every 16 ms it is ~2 %. The engine calls FlushNotify()
@@ -105,7 +105,6 @@ class Job {
   // and so does a push that fills the queue.
   void Notify();
   void FlushNotify(bool force);
-  static constexpr std::chrono::microseconds kNotifyInterval{16000};
 
   // ---- JS thread ----
   // Takes what is queued; wasPaused: the queue was full (the job waits for this read).

@@ -8,6 +8,7 @@
 #include "beam/BeamConfig.h"
 #include "speculative/Drafter.h"
 
+#include <chrono>
 #include <llama.h>
 
 #include <memory>
@@ -46,6 +47,8 @@ struct Request {
   bool useCache = true;                   // false: re-evaluate the whole sequence every step
   int32_t contextShiftKeep = -1;          // -1: stop at a full context; n: keep n tokens, drop half the rest
   size_t queueCapacity = 64;              // undelivered tokens before the loop pauses this request
+  // A streaming reader is told of new chunks at most this often after the first (0: every step).
+  std::chrono::microseconds chunkInterval{16000};
   bool special = false;                   // render special tokens' text
 };
 

@@ -177,4 +177,33 @@ describe('waking the JS thread', () => {
     const { seen, total } = await received(true);
     expect(new Set(seen.filter((n) => n > 0 && n < total)).size).toBeGreaterThan(3);
   });
+
+  // Chunks with tokens that a for-await reader gets for 400 tokens of stories260K (~0.1 s).
+  async function chunksWith(chunkInterval: number): Promise<{ chunks: number[]; total: number }> {
+    const g = context.generate('Once upon a time', { max_new_tokens: 400, ignore_eos: true }, { bufferSize: 4000, chunkInterval });
+    const chunks: number[] = [];
+    for await (const chunk of g) if (chunk.tokens.length > 0) chunks.push(chunk.tokens.length);
+    return { chunks, total: (await g.result).tokens.length };
+  }
+
+  it('chunkInterval: the first chunk at once, then at most one per interval', async () => {
+    const { chunks, total } = await chunksWith(60_000);
+    expect(total).toBe(400);
+    // The first token's chunk, then everything else at the end (a minute is never reached).
+    expect(chunks.length).toBeLessThanOrEqual(3);
+    expect(chunks[0]).toBeLessThan(400);
+  });
+
+  it('chunkInterval: 0 hands over a chunk for every step the reader keeps up with', async () => {
+    const { chunks, total } = await chunksWith(0);
+    expect(total).toBe(400);
+    expect(chunks.reduce((a, b) => a + b, 0)).toBe(400);
+    expect(chunks.length).toBeGreaterThan(10);
+  });
+
+  it('chunkInterval must be a number of milliseconds from 0 to an hour', () => {
+    for (const bad of [-1, Number.NaN, Infinity, 3_600_001, '16', null]) {
+      expect(() => context.generate('x', {}, { chunkInterval: bad as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+  });
 });
