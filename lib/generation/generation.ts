@@ -272,14 +272,14 @@ export class Generation<J = unknown> implements AsyncIterable<GenerationChunk> {
     }).then(() => this.#next());
   }
 
+  /** Whether the native handle keeps Node alive (it does from the start). */
+  #referenced = true;
+
   /**
    * Reads what the native loop queued while someone waits for it or the
    * buffer has room; past `bufferSize` unread tokens the loop pauses. Keeps
    * Node alive only while someone waits.
    */
-  /** Whether the native handle keeps Node alive (it does from the start). */
-  #referenced = true;
-
   #pump(): void {
     const handle = this.#handle;
     if (!handle || this.#settled) return;

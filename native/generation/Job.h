@@ -82,9 +82,9 @@ class Job {
   const Clock::time_point submitted = Clock::now();
   std::atomic<bool> abort{false};
   // Whether JS streams the chunks (an iterator): they are then announced
-  // every request.chunkInterval. A reader that only wants the result is told only
-  // when the queue is full or the job ends: every wake-up of the JS thread
-  // takes a core from llama.cpp's threads where they occupy all of them.
+  // every request.chunkInterval. A reader that only wants the result is
+  // told only when the queue is full or the job ends: every wake-up of the
+  // JS thread takes a core from llama.cpp's threads where they use them all.
   std::atomic<bool> streaming{true};
 
   // ---- engine thread ----
@@ -97,12 +97,12 @@ class Job {
   // Tells JS there is something to read (at most one notification pending).
   // The first chunk is announced at once, the next ones at most every
   // request.chunkInterval (default 16 ms, about one display frame): a fast
-  // model does not wake the JS thread for every token. On 2 cores with 2 threads each wake-up
-  // costs the decode ~0.2-0.3 ms (the JS thread preempts a compute thread
-  // and its cold caches make the short visit slow): every 2 ms that was
-  // 6-7 % of tg, every 16 ms it is ~2 %. The engine calls FlushNotify()
-  // after every step, a step slower than the interval announces at once,
-  // and so does a push that fills the queue.
+  // model does not wake the JS thread for every token. On 2 cores with 2
+  // threads each wake-up costs the decode ~0.2-0.3 ms (the JS thread
+  // preempts a compute thread, and its cold caches make the short visit
+  // slow): every 2 ms that was 6-7 % of tg, every 16 ms it is ~2 %. The
+  // engine calls FlushNotify() after every step; a step slower than the
+  // interval announces at once, and so does a push that fills the queue.
   void Notify();
   void FlushNotify(bool force);
 
