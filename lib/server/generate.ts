@@ -36,7 +36,7 @@ export function streamFlags(own: Record<string, unknown>): StreamFlags {
 /** `context.generate()` for a request: argument errors (bad tools or tool_choice included) become 400s. */
 export function startGeneration(state: ServerState, input: GenerationInput, config: ResolvedGenerationConfig, options: GenerateOptions): Generation {
   try {
-    return state.context.generate(input, config, options);
+    return state.context.generate(input, config, { ...options, chunkInterval: state.chunkInterval });
   } catch (err) {
     throw toHttpError(err);
   }

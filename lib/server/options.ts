@@ -5,6 +5,7 @@ import type { ChatTemplateOptions } from '../chat/types';
 import type { ConfigLayer, GenerationConfigInput } from '../config';
 import { Context, type ContextOptions } from '../context';
 import { invalidArgument } from '../errors';
+import { chunkIntervalUs } from '../generation/request';
 import { Model } from '../model';
 
 /** Options of {@link createServer}. Give `model` or `context`. */
@@ -43,6 +44,14 @@ export interface ServerOptions {
   embeddings?: boolean;
   /** Largest request body in bytes (default 16 MiB); larger ones get 413. */
   maxBodyBytes?: number;
+  /**
+   * A streamed response's chunks after the first come at most this often, in
+   * milliseconds, each with every token generated since (default 16; `0`: an
+   * event for every step). See `GenerateOptions.chunkInterval`: on a machine
+   * whose cores all run the model, fewer wake-ups of the JS thread leave
+   * them to it.
+   */
+  chunkInterval?: number;
   /** Address `listen()` binds by default (default `'127.0.0.1'`). */
   host?: string;
   /** Port `listen()` binds by default (default 8080; 0 picks a free one). */
@@ -50,7 +59,7 @@ export interface ServerOptions {
 }
 
 const KEYS: ReadonlyArray<keyof ServerOptions> = [
-  'model', 'context', 'parallel', 'contextOptions', 'apiKey', 'maxQueue', 'modelId', 'config', 'chat', 'embeddings', 'maxBodyBytes', 'host', 'port',
+  'model', 'context', 'parallel', 'contextOptions', 'apiKey', 'maxQueue', 'modelId', 'config', 'chat', 'embeddings', 'maxBodyBytes', 'chunkInterval', 'host', 'port',
 ];
 
 /** Server options with defaults filled. */
@@ -66,6 +75,7 @@ export interface ResolvedServerOptions {
   chat: ChatTemplateOptions;
   embeddings: boolean;
   maxBodyBytes: number;
+  chunkInterval: number;
   host: string;
   port: number;
 }
@@ -98,6 +108,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     chat: chat.chatTemplate === undefined && !hasTemplate ? { ...chat, chatTemplate: 'chatml' } : chat,
     embeddings: optionalBoolean(o.embeddings, 'embeddings') ?? true,
     maxBodyBytes: o.maxBodyBytes === undefined ? 16 << 20 : integer(o.maxBodyBytes, 'maxBodyBytes', 1, 1 << 30),
+    chunkInterval: chunkIntervalUs(o.chunkInterval) / 1000,
     host: optionalString(o.host, 'host', true) ?? '127.0.0.1',
     port: o.port === undefined ? 8080 : integer(o.port, 'port', 0, 65535),
   };

@@ -175,6 +175,7 @@ export class LlamaServer {
       admission: this.#admission,
       shutdown: this.#shutdown.signal,
       maxBodyBytes: o.maxBodyBytes,
+      chunkInterval: o.chunkInterval,
       embeddingContext: () => (o.embeddings ? this.#embeddingContext(context) : null),
     };
   }

@@ -26,6 +26,8 @@ export interface ServerState {
   readonly shutdown: AbortSignal;
   /** Largest request body, in bytes. */
   readonly maxBodyBytes: number;
+  /** Milliseconds between a streamed generation's chunks after the first. */
+  readonly chunkInterval: number;
   /** The context embeddings run on (created on first use), or null when the server serves no embeddings. */
   embeddingContext(): Promise<Context> | null;
 }

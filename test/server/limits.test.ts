@@ -135,3 +135,39 @@ describe('the bounded queue', () => {
     expect(q.server.context!.disposed).toBe(true);
   });
 });
+
+describe('chunkInterval', () => {
+  // Text events of a streamed 300-token completion from a server with this interval.
+  async function textEvents(chunkInterval: number): Promise<{ events: number; text: string }> {
+    const s = await startServer({ chunkInterval }, model);
+    try {
+      const stream = await s.client.completions.create({ model: 'x', prompt: 'Once upon a time', max_tokens: 300, temperature: 0, stream: true, ...({ ignore_eos: true } as object) });
+      let events = 0;
+      let text = '';
+      for await (const chunk of stream) {
+        const piece = chunk.choices[0]?.text ?? '';
+        if (piece !== '') events++;
+        text += piece;
+      }
+      return { events, text };
+    } finally {
+      await s.close();
+    }
+  }
+
+  it('sets how often a stream sends its tokens: the same text in fewer or more events', async () => {
+    const grouped = await textEvents(60_000);
+    const each = await textEvents(0);
+    expect(grouped.text).toBe(each.text);
+    // The first token's event, one each time the default bufferSize (64) of tokens waits, the end.
+    expect(grouped.events).toBeLessThanOrEqual(1 + Math.ceil(300 / 64) + 1);
+    expect(each.events).toBeGreaterThan(10);
+  });
+
+  it('refuses a value that is not milliseconds from 0 to an hour', async () => {
+    const { createServer } = await import('../../lib/index');
+    for (const bad of [-1, Number.NaN, 3_600_001, '16']) {
+      expect(() => createServer({ model, chunkInterval: bad as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+  });
+});

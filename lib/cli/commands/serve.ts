@@ -28,6 +28,7 @@ export function serveFlags(): Flag[] {
     { name: 'config', type: 'string', value: 'file', defaultText: 'none', help: 'a generation_config.json under every request (generation flags override it)', group: SERVE },
     { name: 'chat-template', type: 'string', value: 'name|template', defaultText: "the model's, else chatml", help: 'a llama.cpp template name or a Jinja template', group: SERVE },
     { name: 'no-embeddings', type: 'boolean', help: 'do not serve /v1/embeddings', group: SERVE },
+    { name: 'chunk-interval', type: 'string', value: 'ms', defaultText: '16', help: "a streamed response's chunks after the first at most this often (0: every token)", group: SERVE },
     ...standardFlags(SERVE),
     ...modelFlags(),
     ...configFlags(),
@@ -89,6 +90,7 @@ export async function serve(argv: readonly string[], io: CommandIo): Promise<num
   const port = flagInteger(parsed, 'port', 0, 65535) ?? 8080;
   const parallel = flagInteger(parsed, 'parallel', 1, 256) ?? 4;
   const maxQueue = flagInteger(parsed, 'max-queue', 0) ?? 64;
+  const chunkInterval = flagInteger(parsed, 'chunk-interval', 0, 3_600_000);
   const host = flagText(parsed, 'host') ?? '127.0.0.1';
   const apiKey = flagText(parsed, 'api-key') ?? (process.env.LLAMA_GENERATE_API_KEY || undefined);
   const chatTemplate = flagText(parsed, 'chat-template');
@@ -102,6 +104,7 @@ export async function serve(argv: readonly string[], io: CommandIo): Promise<num
       model,
       parallel,
       maxQueue,
+      ...(chunkInterval !== undefined ? { chunkInterval } : {}),
       contextOptions: ctxOpts,
       ...(apiKey !== undefined ? { apiKey } : {}),
       ...(flagText(parsed, 'alias') !== undefined ? { modelId: flagText(parsed, 'alias') } : {}),
