@@ -9,7 +9,8 @@ class TemperatureStage : public Stage {
   explicit TemperatureStage(float t) : t_(t) {}
   const char* Name() const override { return "TemperatureLogitsWarper"; }
   void Apply(Scores& scores, const History&, Candidates& candidates) override {
-    candidates.ForEach(scores, [&](int32_t id) { scores[id] = scores[id] / t_; });
+    const float t = t_;  // > 0, so -inf stays -inf
+    candidates.Map(scores, [t](float s) { return s / t; });
   }
 
  private:
