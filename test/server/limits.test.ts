@@ -5,7 +5,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, type Model } from '../../lib/index';
+import { createServer, loadModel, type Model } from '../../lib/index';
 import { STORIES_MODEL, startServer, waitFor, type TestServer } from './support';
 
 let model: Model;
@@ -164,8 +164,7 @@ describe('chunkInterval', () => {
     expect(each.events).toBeGreaterThan(10);
   });
 
-  it('refuses a value that is not milliseconds from 0 to an hour', async () => {
-    const { createServer } = await import('../../lib/index');
+  it('refuses a value that is not milliseconds from 0 to an hour', () => {
     for (const bad of [-1, Number.NaN, 3_600_001, '16']) {
       expect(() => createServer({ model, chunkInterval: bad as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     }
