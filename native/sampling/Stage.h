@@ -50,8 +50,7 @@ class Candidates {
   template <typename F>
   void Map(Scores& scores, F&& f) const {
     if (known_) {
-      for (int32_t id : ids_)
-        if (scores[id] != -INFINITY) scores[id] = f(scores[id]);
+      ForEach(scores, [&](int32_t id) { scores[id] = f(scores[id]); });
       return;
     }
     for (float& s : scores) s = f(s);

@@ -23,24 +23,6 @@ beforeAll(async () => {
 });
 afterAll(() => vocab.dispose());
 
-/** Whether llama.cpp's parser takes `grammar` (the native grammar stage, built without the TS check). */
-function llamaAccepts(grammar: string): boolean {
-  const plan = {
-    vocabSize: vocab.vocabSize,
-    stages: [{ kind: 'grammar', grammar, root: 'root', lazy: false, trigger_patterns: [], trigger_tokens: [] }],
-    draw: { kind: 'greedy' as const },
-    hookAt: 1,
-    seed: 0,
-  };
-  try {
-    buildNativeSampler(plan, nativeModelOf(vocab), new Int32Array(0), 0).dispose();
-    return true;
-  } catch (err) {
-    expect((err as LlamaError).code).toBe('INVALID_ARGUMENT');
-    return false;
-  }
-}
-
 /** The native chain with only `grammar` (greedy), built without the TS check. */
 function nativeSampler(grammar: string): ReturnType<typeof buildNativeSampler> {
   const plan = {
@@ -51,6 +33,17 @@ function nativeSampler(grammar: string): ReturnType<typeof buildNativeSampler> {
     seed: 0,
   };
   return buildNativeSampler(plan, nativeModelOf(vocab), new Int32Array(0), 0);
+}
+
+/** Whether llama.cpp's parser takes `grammar` (the native grammar stage, built without the TS check). */
+function llamaAccepts(grammar: string): boolean {
+  try {
+    nativeSampler(grammar).dispose();
+    return true;
+  } catch (err) {
+    expect((err as LlamaError).code).toBe('INVALID_ARGUMENT');
+    return false;
+  }
 }
 
 /** The message of the INVALID_ARGUMENT `checkGrammar` throws, or undefined when it passes. */
