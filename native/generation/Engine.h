@@ -87,7 +87,7 @@ class Engine {
   // The chosen token of an output, with its extras (`processed`: the chain's
   // scores, taken for output_scores): ends the output at an end-of-generation
   // token; false when the output ended (EOS, stop string, max_new_tokens).
-  bool Emit(Slot& slot, llama_token token, const float* row, sampling::Scores& processed);
+  bool Emit(Slot& slot, llama_token token, const float* row);
   static bool IsEos(const Request& r, llama_token token);
   // Speculative decoding: keeps the proposals the chain accepts, then the
   // chain's own token; drops the rest from the cache (EngineSpeculative.cc).

@@ -54,22 +54,22 @@ void Engine::SampleOne(Slot& slot, const float* row) {
   const Request& r = slot.job.request;
   const auto n = static_cast<size_t>(state_->nVocab);
   slot.phase = Slot::Phase::kGenerate;
-  sampling::Scores scores(row, row + n);
   llama_token token;
   if (r.outputScores) {
-    slot.chain.Apply(scores, 0, slot.chain.size());
-    token = slot.chain.Pick(scores);
+    slot.scores.assign(row, row + n);
+    slot.chain.Apply(slot.scores, 0, slot.chain.size());
+    token = slot.chain.Pick(slot.scores);
   } else {
-    token = slot.chain.Sample(scores);
+    token = slot.chain.SampleRow(row, n, slot.scores);
   }
-  if (Emit(slot, token, row, scores)) slot.next = token;
+  if (Emit(slot, token, row)) slot.next = token;
 }
 
 bool Engine::IsEos(const Request& r, llama_token token) {
   return std::find(r.eos.begin(), r.eos.end(), token) != r.eos.end();
 }
 
-bool Engine::Emit(Slot& slot, llama_token token, const float* row, sampling::Scores& processed) {
+bool Engine::Emit(Slot& slot, llama_token token, const float* row) {
   const Request& r = slot.job.request;
   if (IsEos(r, token)) {
     slot.Finish("eos");
@@ -81,7 +81,7 @@ bool Engine::Emit(Slot& slot, llama_token token, const float* row, sampling::Sco
   if (r.topLogprobs >= 0) logprob = Logprobs(row, static_cast<int32_t>(n), token, r.topLogprobs);
   std::vector<float> raw;
   if (r.outputLogits) raw.assign(row, row + n);
-  return !slot.Add(token, r.topLogprobs >= 0 ? &logprob : nullptr, r.outputScores ? &processed : nullptr, r.outputLogits ? &raw : nullptr);
+  return !slot.Add(token, r.topLogprobs >= 0 ? &logprob : nullptr, r.outputScores ? &slot.scores : nullptr, r.outputLogits ? &raw : nullptr);
 }
 
 void Engine::Sample(Active& a, Slot& slot, const float* row) {

@@ -49,7 +49,7 @@ void Engine::VerifyDrafts(Slot& slot, int32_t firstRow) {
   // Counted before the output may end in the loop (its end reports them).
   slot.speculation.drafted += static_cast<int32_t>(proposals);
   slot.speculation.steps++;
-  sampling::Scores scores;
+  sampling::Scores& scores = slot.scores;
   for (size_t i = 0; i <= proposals; i++) {
     const float* row = llama_get_logits_ith(state_->ctx.get(), firstRow + static_cast<int32_t>(i));
     if (row == nullptr) throw LlamaException(code::kInternal, "llama.cpp returned no logits");
@@ -71,7 +71,7 @@ void Engine::VerifyDrafts(Slot& slot, int32_t firstRow) {
       slot.speculation.accepted++;
       if (!IsEos(r, token)) keep(i + 1);  // evaluated in this batch: stays
     }
-    if (!Emit(slot, token, row, scores)) break;
+    if (!Emit(slot, token, row)) break;
     if (!isProposal) {  // the chain's own token: evaluated next step
       slot.next = token;
       break;

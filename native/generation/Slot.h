@@ -43,6 +43,10 @@ class Slot {
   std::vector<sampling::Proposal> drafts;
   speculative::Stats speculation;
 
+  // The processed scores of the step being sampled (kept between steps so
+  // that sampling does not allocate a vocabulary-sized buffer per token).
+  sampling::Scores scores;
+
   const std::vector<llama_token>& generated() const { return generated_; }
 
   // Adds a sampled token (not EOS) with its optional extras. Returns true when

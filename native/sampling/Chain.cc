@@ -55,6 +55,12 @@ llama_token Chain::Sample(Scores& scores) {
   return draw_->Pick(scores, candidates_);
 }
 
+llama_token Chain::SampleRow(const float* row, size_t n, Scores& buffer) {
+  if (stages_.empty() && draw_->IsArgmax()) return ArgmaxOf(row, n);
+  buffer.assign(row, row + n);
+  return Sample(buffer);
+}
+
 void Chain::Accept(llama_token token) {
   for (auto& stage : stages_) stage->Accept(token, false);
   draw_->Accept(token);

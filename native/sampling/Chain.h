@@ -28,6 +28,9 @@ class Chain {
   // Every stage, then the draw (reusing what the stages learnt about which
   // tokens are left). Does not accept the token.
   llama_token Sample(Scores& scores);
+  // Sample on a row of `n` logits that must stay as it is: a chain that is
+  // a plain argmax reads the row, any other works on a copy in `buffer`.
+  llama_token SampleRow(const float* row, size_t n, Scores& buffer);
   // Appends a generated token to the history and advances stateful stages.
   void Accept(llama_token token);
   // Back to the state right after SetPrompt.

@@ -9,26 +9,39 @@
 namespace lg::sampling {
 namespace {
 
-// Argmax over the whole vector, in id order: the same token as the loop in
-// Argmax below (the first finite-or-NaN score starts, then only a strictly
-// higher score replaces it; NaN and -inf never compare higher), but skimming
-// blocks of 16 scores by their maximum, which the compiler can vectorize.
-llama_token DenseArgmax(const Scores& scores) {
-  const float* p = scores.data();
-  const size_t n = scores.size();
+// Skims blocks of 64 scores by their maximum, kept in 16 independent lanes
+// so that the compiler can vectorize it (one running maximum would be a chain
+// of dependent scalar comparisons: floats do not reassociate). A lane starts
+// at -inf and takes a score only when it is higher, so NaN never enters it.
+float BlockMax(const float* p) {
+  constexpr size_t kLanes = 16;
+  float lane[kLanes];
+  for (size_t k = 0; k < kLanes; k++) lane[k] = -INFINITY;
+  for (size_t j = 0; j < 64; j += kLanes)
+    for (size_t k = 0; k < kLanes; k++) lane[k] = p[j + k] > lane[k] ? p[j + k] : lane[k];
+  float m = -INFINITY;
+  for (size_t k = 0; k < kLanes; k++) m = lane[k] > m ? lane[k] : m;
+  return m;
+}
+
+}  // namespace
+
+// The first finite-or-NaN score starts, then only a strictly higher score
+// replaces it (NaN and -inf never compare higher): the same token as the
+// loop over candidates in Argmax below, whole blocks skipped when their
+// maximum is not higher.
+llama_token ArgmaxOf(const float* p, size_t n) {
   size_t i = 0;
   while (i < n && p[i] == -INFINITY) i++;
   if (i == n) return 0;
   size_t best = i;
   float top = p[i];
   if (std::isnan(top)) return static_cast<llama_token>(i);  // nothing compares higher than the first
-  constexpr size_t kBlock = 16;
+  constexpr size_t kBlock = 64;
   for (i++; i < n && i % kBlock != 0; i++)
     if (p[i] > top) top = p[best = i];
   for (; i + kBlock <= n; i += kBlock) {
-    float m = -INFINITY;
-    for (size_t k = 0; k < kBlock; k++) m = p[i + k] > m ? p[i + k] : m;
-    if (!(m > top)) continue;
+    if (!(BlockMax(p + i) > top)) continue;
     for (size_t k = 0; k < kBlock; k++)
       if (p[i + k] > top) top = p[best = i + k];
   }
@@ -37,9 +50,11 @@ llama_token DenseArgmax(const Scores& scores) {
   return static_cast<llama_token>(best);
 }
 
+namespace {
+
 // The first highest score (token 0 when every score is -inf).
 llama_token Argmax(const Scores& scores, const Candidates& candidates) {
-  if (!candidates.known()) return DenseArgmax(scores);
+  if (!candidates.known()) return ArgmaxOf(scores.data(), scores.size());
   llama_token best = -1;  // only candidates count: other scores may be stale
   candidates.ForEach(scores, [&](int32_t id) {
     if (best < 0 || scores[id] > scores[best] || (scores[id] == scores[best] && id < best)) best = id;

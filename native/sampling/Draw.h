@@ -36,6 +36,10 @@ class Draw {
   virtual Verdict Verify(const Scores& scores, Candidates& candidates, const Proposal& proposal);
 };
 
+// The first highest of `n` dense scores (token 0 when every score is -inf;
+// a NaN never compares higher), as transformers' argmax.
+llama_token ArgmaxOf(const float* scores, size_t n);
+
 std::unique_ptr<Draw> GreedyDraw();
 // Portable: std::mt19937 and a 53-bit uniform, identical on every platform.
 std::unique_ptr<Draw> DistributionDraw(uint32_t seed);
