@@ -335,6 +335,8 @@ export interface NativeAddon {
   grammarCacheStats(): NativeGrammarCacheEntry[];
   /** Empties the grammar engine's caches (grammars in use keep theirs). */
   grammarCacheClear(): void;
+  /** The stage and draw kinds the native chain factory builds, sorted (lib/sampling/stages.ts is the other side). */
+  stageKinds(): { stages: string[]; draws: string[] };
   applyChatTemplate(template: string, messages: ReadonlyArray<{ role: string; content: string }>, addGenerationPrompt: boolean): string;
   NativeSampler: new (plan: object, model: object | null, inputIds: Int32Array, promptLength: number) => NativeSampler;
 }

@@ -14,6 +14,7 @@
 #include "ModelLoadWorker.h"
 #include "Sampler.h"
 #include "SamplerBenchmark.h"
+#include "sampling/StageFactory.h"
 
 #include <ggml-backend.h>
 #include <llama.h>
@@ -43,6 +44,7 @@ AddonData::AddonData(Napi::Env env, Napi::Object exports) : deliveryKeys(env) {
                            InstanceValue("benchmarkLlamaChain", Napi::Function::New<BenchmarkLlamaChain>(env)),
                            InstanceValue("grammarCacheStats", Napi::Function::New<GrammarCacheStats>(env)),
                            InstanceValue("grammarCacheClear", Napi::Function::New<GrammarCacheClear>(env)),
+                           InstanceValue("stageKinds", Napi::Function::New<sampling::StageKinds>(env)),
                        });
 }
 

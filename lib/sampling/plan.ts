@@ -9,18 +9,12 @@ import { DEFAULT_SAMPLER_ORDER, type GenerationValues } from '../config';
 import { invalidArgument } from '../errors';
 import { checkGrammar } from '../grammar/gbnf/check';
 import { checkGrammarLimits } from '../grammar/limits';
+import type { DrawDescriptor, StageDescriptor } from './stages';
+
+export type { DrawDescriptor, StageDescriptor } from './stages';
 
 /** The resolved config fields the chain reads (snake_case, as in GenerationConfig). */
 export type PlanValues = Partial<GenerationValues>;
-
-/** One native stage: `kind` plus its parameters. */
-export interface StageDescriptor {
-  /** The native stage, e.g. `'top_k'`, `'penalties'`, `'grammar'`. */
-  kind: string;
-  /** transformers' class name, for stages that reproduce one. */
-  hf?: string;
-  [param: string]: unknown;
-}
 
 /** Everything the native chain is built from. */
 export interface ChainPlan {
@@ -28,12 +22,8 @@ export interface ChainPlan {
   vocabSize: number;
   /** The stages before the draw, in the order they run. */
   stages: StageDescriptor[];
-  /** How the token is chosen, with its parameters. */
-  draw: {
-    /** Argmax, a seeded multinomial draw, Mirostat 1 or 2, or adaptive-p. */
-    kind: 'greedy' | 'dist' | 'mirostat' | 'mirostat_v2' | 'adaptive_p';
-    [param: string]: unknown;
-  };
+  /** How the token is chosen: argmax, a seeded multinomial draw, Mirostat 1 or 2, or adaptive-p. */
+  draw: DrawDescriptor;
   /** Index of the first warper stage: a JS `logits_processor` runs right before it. */
   hookAt: number;
   /** The seed every seeded stage and the draw use. */
@@ -67,7 +57,7 @@ export function planChain(values: PlanValues, context: PlanContext): ChainPlan {
   const eos = values.eos_token_id === undefined || values.eos_token_id === null ? list(context.defaultEos) : list(values.eos_token_id);
   const beams = context.beamSearch === true;
   const stages: StageDescriptor[] = [
-    ...(beams ? [{ kind: 'log_normalize' }] : []), // beam search scores log-probabilities
+    ...(beams ? [{ kind: 'log_normalize' } as const] : []), // beam search scores log-probabilities
     ...logitBiasStages(values, context, values.ignore_eos ? eos : []),
     ...hfProcessorStages(values, eos, beams),
     ...grammarStages(values, context),
@@ -121,18 +111,18 @@ function hfProcessorStages(v: PlanValues, eos: number[], beams: boolean): StageD
   const s: StageDescriptor[] = [];
   const hasEos = eos.length > 0;
   if (v.sequence_bias) s.push({ kind: 'sequence_bias', hf: 'SequenceBiasLogitsProcessor', biases: v.sequence_bias });
-  if (beams && (v.diversity_penalty ?? 0) > 0) {
-    s.push({ kind: 'hamming_diversity', hf: 'HammingDiversityLogitsProcessor', penalty: v.diversity_penalty });
-  }
+  const diversity = v.diversity_penalty ?? 0;
+  if (beams && diversity > 0) s.push({ kind: 'hamming_diversity', hf: 'HammingDiversityLogitsProcessor', penalty: diversity });
   if (v.repetition_penalty !== undefined && v.repetition_penalty !== 1) {
     s.push({ kind: 'repetition_penalty', hf: 'RepetitionPenaltyLogitsProcessor', penalty: v.repetition_penalty });
   }
-  if ((v.no_repeat_ngram_size ?? 0) > 0) s.push({ kind: 'no_repeat_ngram', hf: 'NoRepeatNGramLogitsProcessor', size: v.no_repeat_ngram_size });
+  const ngram = v.no_repeat_ngram_size ?? 0;
+  if (ngram > 0) s.push({ kind: 'no_repeat_ngram', hf: 'NoRepeatNGramLogitsProcessor', size: ngram });
   if (v.bad_words_ids) s.push({ kind: 'no_bad_words', hf: 'NoBadWordsLogitsProcessor', words: v.bad_words_ids.map((w) => [w, 0]), eos });
-  if ((v.min_length ?? 0) > 0 && hasEos) s.push({ kind: 'min_length', hf: 'MinLengthLogitsProcessor', length: v.min_length, eos });
-  if ((v.min_new_tokens ?? 0) > 0 && hasEos) {
-    s.push({ kind: 'min_new_tokens', hf: 'MinNewTokensLengthLogitsProcessor', length: v.min_new_tokens, eos });
-  }
+  const minLength = v.min_length ?? 0;
+  const minNewTokens = v.min_new_tokens ?? 0;
+  if (minLength > 0 && hasEos) s.push({ kind: 'min_length', hf: 'MinLengthLogitsProcessor', length: minLength, eos });
+  if (minNewTokens > 0 && hasEos) s.push({ kind: 'min_new_tokens', hf: 'MinNewTokensLengthLogitsProcessor', length: minNewTokens, eos });
   if (v.forced_bos_token_id !== undefined && v.forced_bos_token_id !== null) {
     s.push({ kind: 'forced_bos', hf: 'ForcedBOSTokenLogitsProcessor', token: v.forced_bos_token_id });
   }
@@ -182,9 +172,8 @@ function grammarStages(v: PlanValues, context: PlanContext): StageDescriptor[] {
 
 function temperatureStages(v: PlanValues): StageDescriptor[] {
   const temperature = v.temperature ?? 1;
-  if ((v.dynatemp_range ?? 0) > 0) {
-    return [{ kind: 'temp_ext', temperature, range: v.dynatemp_range, exponent: v.dynatemp_exponent ?? 1 }];
-  }
+  const range = v.dynatemp_range ?? 0;
+  if (range > 0) return [{ kind: 'temp_ext', temperature, range, exponent: v.dynatemp_exponent ?? 1 }];
   return temperature !== 1 ? [{ kind: 'temperature', hf: 'TemperatureLogitsWarper', temperature }] : [];
 }
 
@@ -197,28 +186,34 @@ function samplerStages(name: string, v: PlanValues, context: PlanContext, minKee
       if (repeat === 1 && frequency === 0 && presence === 0) return [];
       return [{ kind: 'penalties', vocab_size: context.vocabSize, last_n: v.penalty_last_n ?? 64, repeat, frequency, presence }];
     }
-    case 'dry':
-      if ((v.dry_multiplier ?? 0) === 0) return [];
+    case 'dry': {
+      const multiplier = v.dry_multiplier ?? 0;
+      if (multiplier === 0) return [];
       return [
         {
           kind: 'dry',
-          multiplier: v.dry_multiplier,
+          multiplier,
           base: v.dry_base ?? 1.75,
           allowed_length: v.dry_allowed_length ?? 2,
           last_n: v.dry_penalty_last_n ?? 64,
           sequence_breakers: v.dry_sequence_breakers ?? ['\n', ':', '"', '*'],
         },
       ];
+    }
     case 'temperature':
       return temperatureStages(v);
     case 'top_k':
       return v.top_k ? [{ kind: 'top_k', hf: 'TopKLogitsWarper', k: v.top_k, min_keep: minKeep }] : [];
-    case 'top_p':
-      return (v.top_p ?? 1) < 1 ? [{ kind: 'top_p', hf: 'TopPLogitsWarper', p: v.top_p, min_keep: minKeep }] : [];
+    case 'top_p': {
+      const p = v.top_p ?? 1;
+      return p < 1 ? [{ kind: 'top_p', hf: 'TopPLogitsWarper', p, min_keep: minKeep }] : [];
+    }
     case 'min_p':
       return v.min_p !== undefined && v.min_p !== null ? [{ kind: 'min_p', hf: 'MinPLogitsWarper', p: v.min_p, min_keep: minKeep }] : [];
-    case 'typ_p':
-      return (v.typical_p ?? 1) < 1 ? [{ kind: 'typical_p', hf: 'TypicalLogitsWarper', p: v.typical_p, min_keep: minKeep }] : [];
+    case 'typ_p': {
+      const p = v.typical_p ?? 1;
+      return p < 1 ? [{ kind: 'typical_p', hf: 'TypicalLogitsWarper', p, min_keep: minKeep }] : [];
+    }
     case 'epsilon': {
       const e = v.epsilon_cutoff ?? 0;
       return e > 0 && e < 1 ? [{ kind: 'epsilon', hf: 'EpsilonLogitsWarper', epsilon: e, min_keep: minKeep }] : [];
@@ -227,14 +222,18 @@ function samplerStages(name: string, v: PlanValues, context: PlanContext, minKee
       const e = v.eta_cutoff ?? 0;
       return e > 0 && e < 1 ? [{ kind: 'eta', hf: 'EtaLogitsWarper', epsilon: e, min_keep: minKeep }] : [];
     }
-    case 'tfs_z':
-      return (v.tfs_z ?? 1) < 1 ? [{ kind: 'tail_free', z: v.tfs_z, min_keep: minKeep }] : [];
-    case 'top_n_sigma':
-      return (v.top_n_sigma ?? -1) > 0 ? [{ kind: 'top_n_sigma', n: v.top_n_sigma }] : [];
-    case 'xtc':
-      return (v.xtc_probability ?? 0) > 0
-        ? [{ kind: 'xtc', probability: v.xtc_probability, threshold: v.xtc_threshold ?? 0.1, min_keep: minKeep, seed }]
-        : [];
+    case 'tfs_z': {
+      const z = v.tfs_z ?? 1;
+      return z < 1 ? [{ kind: 'tail_free', z, min_keep: minKeep }] : [];
+    }
+    case 'top_n_sigma': {
+      const n = v.top_n_sigma ?? -1;
+      return n > 0 ? [{ kind: 'top_n_sigma', n }] : [];
+    }
+    case 'xtc': {
+      const probability = v.xtc_probability ?? 0;
+      return probability > 0 ? [{ kind: 'xtc', probability, threshold: v.xtc_threshold ?? 0.1, min_keep: minKeep, seed }] : [];
+    }
     case 'adaptive_p':
       return [];
     default:
@@ -242,7 +241,7 @@ function samplerStages(name: string, v: PlanValues, context: PlanContext, minKee
   }
 }
 
-function drawOf(v: PlanValues, doSample: boolean, mirostat: number, adaptive: boolean, seed: number): ChainPlan['draw'] {
+function drawOf(v: PlanValues, doSample: boolean, mirostat: number, adaptive: boolean, seed: number): DrawDescriptor {
   if (!doSample) return { kind: 'greedy' };
   if (mirostat === 1) return { kind: 'mirostat', tau: v.mirostat_tau ?? 5, eta: v.mirostat_eta ?? 0.1, seed };
   if (mirostat === 2) return { kind: 'mirostat_v2', tau: v.mirostat_tau ?? 5, eta: v.mirostat_eta ?? 0.1, seed };

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 namespace lg::sampling {
@@ -21,13 +22,15 @@ using hf::TokenList;
 
 [[noreturn]] void Invalid(const std::string& message) { throw LlamaException(code::kInvalidArgument, message); }
 
-// Reads the fields of one descriptor, naming it in every error.
+// Reads the fields of one descriptor, naming it in every error, and
+// remembers which it read: a field the factory did not read is unknown to it
+// (CheckNoOthers), so a plan and this file cannot drift apart silently.
 class Params {
  public:
   Params(Napi::Object obj, std::string kind, int32_t vocabSize) : obj_(obj), kind_(std::move(kind)), vocab_(vocabSize) {}
 
   double Number(const char* key, double min, double max) const {
-    Napi::Value v = obj_.Get(key);
+    Napi::Value v = Get(key);
     if (!v.IsNumber()) Invalid(Where(key) + " must be a number");
     double d = v.As<Napi::Number>().DoubleValue();
     if (std::isnan(d) || d < min || d > max) Invalid(Where(key) + " is out of range: " + std::to_string(d));
@@ -40,7 +43,7 @@ class Params {
     return static_cast<int64_t>(d);
   }
   llama_token Token(const char* key) const { return static_cast<llama_token>(Integer(key, 0, vocab_ - 1)); }
-  TokenList Tokens(const char* key) const { return TokensOf(obj_.Get(key), Where(key)); }
+  TokenList Tokens(const char* key) const { return TokensOf(Get(key), Where(key)); }
   TokenList TokensOf(Napi::Value v, const std::string& where) const {
     if (!v.IsArray()) Invalid(where + " must be an array of token ids");
     Napi::Array a = v.As<Napi::Array>();
@@ -55,7 +58,7 @@ class Params {
     return out;
   }
   std::vector<std::string> Strings(const char* key) const {
-    Napi::Value v = obj_.Get(key);
+    Napi::Value v = Get(key);
     if (!v.IsArray()) Invalid(Where(key) + " must be an array of strings");
     Napi::Array a = v.As<Napi::Array>();
     std::vector<std::string> out;
@@ -66,18 +69,22 @@ class Params {
     return out;
   }
   std::string String(const char* key) const {
-    Napi::Value v = obj_.Get(key);
+    Napi::Value v = Get(key);
     if (!v.IsString()) Invalid(Where(key) + " must be a string");
     return v.As<Napi::String>().Utf8Value();
   }
   std::string OptionalString(const char* key) const {
-    Napi::Value v = obj_.Get(key);
+    Napi::Value v = Get(key);
     return v.IsUndefined() || v.IsNull() ? std::string() : String(key);
   }
-  bool Bool(const char* key) const { return obj_.Get(key).ToBoolean(); }
+  bool Bool(const char* key) const {
+    Napi::Value v = Get(key);
+    if (!v.IsBoolean()) Invalid(Where(key) + " must be a boolean");
+    return v.As<Napi::Boolean>().Value();
+  }
   // [[ids...], bias] pairs.
   std::vector<std::pair<TokenList, float>> Biases(const char* key) const {
-    Napi::Value v = obj_.Get(key);
+    Napi::Value v = Get(key);
     if (!v.IsArray()) Invalid(Where(key) + " must be an array of [token ids, bias] pairs");
     Napi::Array a = v.As<Napi::Array>();
     std::vector<std::pair<TokenList, float>> out;
@@ -98,11 +105,28 @@ class Params {
   }
   uint32_t Seed() const { return static_cast<uint32_t>(Integer("seed", 0, 4294967295.0)); }
 
+  // Every field besides `kind` and `hf` (transformers' class name, a
+  // string) must have been read by the factory.
+  void CheckNoOthers() const {
+    Napi::Value hf = obj_.Get("hf");
+    if (!hf.IsUndefined() && !hf.IsString()) Invalid(Where("hf") + " must be a string");
+    Napi::Array names = obj_.GetPropertyNames();
+    for (uint32_t i = 0; i < names.Length(); i++) {
+      const std::string name = names.Get(i).ToString().Utf8Value();
+      if (name != "kind" && name != "hf" && read_.count(name) == 0) Invalid(kind_ + " has no parameter '" + name + "'");
+    }
+  }
+
  private:
+  Napi::Value Get(const char* key) const {
+    read_.insert(key);
+    return obj_.Get(key);
+  }
   std::string Where(const char* key) const { return kind_ + "." + key; }
   Napi::Object obj_;
   std::string kind_;
   int32_t vocab_;
+  mutable std::set<std::string> read_;
 };
 
 using Factory = std::function<StagePtr(const Params&, const llama_vocab*)>;
@@ -213,22 +237,47 @@ std::string KindOf(Napi::Object obj) {
   return kind.As<Napi::String>().Utf8Value();
 }
 
+using DrawFactory = std::function<std::unique_ptr<Draw>(const Params&, int32_t vocabSize)>;
+
+const std::map<std::string, DrawFactory>& DrawFactories() {
+  static const std::map<std::string, DrawFactory> factories = {
+      {"greedy", [](const Params&, int32_t) { return GreedyDraw(); }},
+      {"dist", [](const Params& p, int32_t) { return DistributionDraw(p.Seed()); }},
+      {"mirostat",
+       [](const Params& p, int32_t vocabSize) {
+         return LlamaDraw(llama_sampler_init_mirostat(vocabSize, p.Seed(), static_cast<float>(p.Number("tau", 0, 1e9)),
+                                                      static_cast<float>(p.Number("eta", 0, 1e9)), 100));
+       }},
+      {"mirostat_v2",
+       [](const Params& p, int32_t) {
+         return LlamaDraw(
+             llama_sampler_init_mirostat_v2(p.Seed(), static_cast<float>(p.Number("tau", 0, 1e9)), static_cast<float>(p.Number("eta", 0, 1e9))));
+       }},
+      {"adaptive_p",
+       [](const Params& p, int32_t) {
+         return LlamaDraw(
+             llama_sampler_init_adaptive_p(static_cast<float>(p.Number("target", 0, 1)), static_cast<float>(p.Number("decay", 0, 0.99)), p.Seed()));
+       }},
+  };
+  return factories;
+}
+
 std::unique_ptr<Draw> BuildDraw(Napi::Object obj, int32_t vocabSize) {
   const std::string kind = KindOf(obj);
+  auto factory = DrawFactories().find(kind);
+  if (factory == DrawFactories().end()) Invalid("unknown draw kind '" + kind + "'");
   Params p(obj, "draw " + kind, vocabSize);
-  if (kind == "greedy") return GreedyDraw();
-  if (kind == "dist") return DistributionDraw(p.Seed());
-  if (kind == "mirostat") {
-    return LlamaDraw(llama_sampler_init_mirostat(vocabSize, p.Seed(), static_cast<float>(p.Number("tau", 0, 1e9)),
-                                                 static_cast<float>(p.Number("eta", 0, 1e9)), 100));
-  }
-  if (kind == "mirostat_v2") {
-    return LlamaDraw(llama_sampler_init_mirostat_v2(p.Seed(), static_cast<float>(p.Number("tau", 0, 1e9)), static_cast<float>(p.Number("eta", 0, 1e9))));
-  }
-  if (kind == "adaptive_p") {
-    return LlamaDraw(llama_sampler_init_adaptive_p(static_cast<float>(p.Number("target", 0, 1)), static_cast<float>(p.Number("decay", 0, 0.99)), p.Seed()));
-  }
-  Invalid("unknown draw kind '" + kind + "'");
+  std::unique_ptr<Draw> draw = factory->second(p, vocabSize);
+  p.CheckNoOthers();
+  return draw;
+}
+
+template <typename Map>
+Napi::Array Keys(Napi::Env env, const Map& map) {
+  Napi::Array out = Napi::Array::New(env, map.size());
+  uint32_t i = 0;
+  for (const auto& entry : map) out.Set(i++, entry.first);
+  return out;
 }
 
 }  // namespace
@@ -249,13 +298,22 @@ std::unique_ptr<Chain> BuildChain(Napi::Object plan, const llama_vocab* vocab, b
     const std::string kind = KindOf(obj);
     auto factory = Factories().find(kind);
     if (factory == Factories().end()) Invalid("unknown stage kind '" + kind + "'");
-    std::unique_ptr<Stage> stage = factory->second(Params(obj, kind, vocabSize), vocab);
+    Params params(obj, kind, vocabSize);
+    std::unique_ptr<Stage> stage = factory->second(params, vocab);
+    params.CheckNoOthers();
     if (statelessOnly && stage->Stateful()) continue;
     built.push_back(std::move(stage));
   }
   Napi::Value draw = plan.Get("draw");
   if (!draw.IsObject()) Invalid("plan.draw must be an object");
   return std::make_unique<Chain>(static_cast<size_t>(vocabSize), std::move(built), BuildDraw(draw.As<Napi::Object>(), vocabSize));
+}
+
+Napi::Value StageKinds(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("stages", Keys(info.Env(), Factories()));
+  out.Set("draws", Keys(info.Env(), DrawFactories()));
+  return out;
 }
 
 }  // namespace lg::sampling

@@ -27,7 +27,7 @@ afterAll(() => vocab.dispose());
 function nativeSampler(grammar: string): ReturnType<typeof buildNativeSampler> {
   const plan = {
     vocabSize: vocab.vocabSize,
-    stages: [{ kind: 'grammar', grammar, root: 'root', lazy: false, trigger_patterns: [], trigger_tokens: [] }],
+    stages: [{ kind: 'grammar' as const, grammar, root: 'root', lazy: false, trigger_patterns: [], trigger_tokens: [] }],
     draw: { kind: 'greedy' as const },
     hookAt: 1,
     seed: 0,
