@@ -3,6 +3,7 @@
  * sampler chain, what implements it and whether it has transformers' or
  * llama.cpp's exact semantics (docs/sampling.md has the table).
  */
+import { outlineSampling } from './chain';
 import { DEFAULT_SAMPLER_ORDER, isNonDefault } from './defaults';
 import type { CanonicalField, ConfigSource, GenerationConfigInput, GenerationValues } from './fields';
 import { FIELD_INFO, FIELD_NAMES, type ExplainStage, type Semantics } from './meta';
@@ -50,8 +51,7 @@ function activeDefaults(v: GenerationValues, effective: (f: CanonicalField) => b
   if (v.max_new_tokens === undefined) {
     shown.set('max_length', "transformers' default: prompt + output stop at max_length; set max_new_tokens to bound the output alone");
   }
-  const order = v.samplers ?? DEFAULT_SAMPLER_ORDER;
-  if (v.do_sample && v.mirostat === 0 && v.top_k > 0 && order.includes('top_k')) {
+  if (outlineSampling(v).stages.includes('top_k')) {
     shown.set('top_k', `transformers' default top_k ${v.top_k} applies because do_sample is true; top_k: 0 disables it`);
   }
   for (const [parent, dependents] of DEPENDENTS) {

@@ -36,4 +36,6 @@ export {
 export type { ConfigLayer, ResolvedGenerationConfig } from './resolve';
 export type { LayerValues } from './validate';
 export { explain } from './explain';
+export { outlineSampling } from './chain';
+export type { SamplingDrawKind, SamplingOutline, SamplingStageKind, UnreadFields } from './chain';
 export type { ExplainRow } from './explain';

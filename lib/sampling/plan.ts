@@ -5,7 +5,7 @@
  * @internal
  */
 import { randomInt } from 'node:crypto';
-import { DEFAULT_SAMPLER_ORDER, type GenerationValues } from '../config';
+import { outlineSampling, type GenerationValues, type SamplingDrawKind, type SamplingStageKind } from '../config';
 import { invalidArgument } from '../errors';
 import { checkGrammar } from '../grammar/gbnf/check';
 import { checkGrammarLimits } from '../grammar/limits';
@@ -62,32 +62,14 @@ export function planChain(values: PlanValues, context: PlanContext): ChainPlan {
     ...hfProcessorStages(values, eos, beams),
     ...grammarStages(values, context),
   ];
-  const doSample = values.do_sample === true;
-  const mirostat = doSample ? values.mirostat ?? 0 : 0;
-  const order = samplerOrder(values.samplers);
+  // Which penalty and warper stages run, in which order, and the draw: config/chain.ts decides
+  // (the same rule gives warnings and explain() their "has no effect" notes).
+  const outline = outlineSampling(values);
   const minKeep = beams ? Math.max(values.min_keep ?? 1, eos.length + 1) : values.min_keep ?? 1;
-  let adaptive = false;
-  let hookAt = -1;
-  const markHook = (): void => {
-    if (hookAt < 0) hookAt = stages.length;
-  };
-  for (const name of order) {
-    const isWarper = !['penalties', 'dry'].includes(name);
-    if (isWarper && !doSample) continue;
-    if (isWarper) markHook();
-    if (mirostat !== 0 && isWarper) continue; // mirostat replaces the warpers (as in llama.cpp)
-    if (name === 'adaptive_p' && (values.adaptive_target ?? -1) >= 0) adaptive = true;
-    stages.push(...samplerStages(name, values, context, minKeep, seed));
-  }
-  markHook();
-  if (mirostat !== 0) stages.push(...temperatureStages(values));
+  const hookAt = stages.length + outline.hookAt;
+  for (const kind of outline.stages) stages.push(samplerStage(kind, values, context, minKeep, seed));
   if (values.renormalize_logits) stages.push({ kind: 'log_normalize', hf: 'LogitNormalization' });
-  return { vocabSize: context.vocabSize, stages, draw: drawOf(values, doSample, mirostat, adaptive, seed), hookAt, seed };
-}
-
-/** The penalty/warper order: `samplers` when set (already canonical names), else the default order. */
-export function samplerOrder(samplers: readonly string[] | null | undefined): readonly string[] {
-  return samplers ?? DEFAULT_SAMPLER_ORDER;
+  return { vocabSize: context.vocabSize, stages, draw: drawOf(outline.draw, values, seed), hookAt, seed };
 }
 
 /** `logit_bias`, plus a ban on the EOS tokens for `ignore_eos` (as llama.cpp does). */
@@ -170,81 +152,62 @@ function grammarStages(v: PlanValues, context: PlanContext): StageDescriptor[] {
   return [{ kind: 'grammar', grammar, root: 'root', lazy: v.grammar_lazy === true, trigger_patterns: patterns, trigger_tokens: [] }];
 }
 
-function temperatureStages(v: PlanValues): StageDescriptor[] {
-  const temperature = v.temperature ?? 1;
-  const range = v.dynatemp_range ?? 0;
-  if (range > 0) return [{ kind: 'temp_ext', temperature, range, exponent: v.dynatemp_exponent ?? 1 }];
-  return temperature !== 1 ? [{ kind: 'temperature', hf: 'TemperatureLogitsWarper', temperature }] : [];
-}
-
-function samplerStages(name: string, v: PlanValues, context: PlanContext, minKeep: number, seed: number): StageDescriptor[] {
-  switch (name) {
-    case 'penalties': {
-      const repeat = v.repeat_penalty ?? 1;
-      const frequency = v.frequency_penalty ?? 0;
-      const presence = v.presence_penalty ?? 0;
-      if (repeat === 1 && frequency === 0 && presence === 0) return [];
-      return [{ kind: 'penalties', vocab_size: context.vocabSize, last_n: v.penalty_last_n ?? 64, repeat, frequency, presence }];
-    }
-    case 'dry': {
-      const multiplier = v.dry_multiplier ?? 0;
-      if (multiplier === 0) return [];
-      return [
-        {
-          kind: 'dry',
-          multiplier,
-          base: v.dry_base ?? 1.75,
-          allowed_length: v.dry_allowed_length ?? 2,
-          last_n: v.dry_penalty_last_n ?? 64,
-          sequence_breakers: v.dry_sequence_breakers ?? ['\n', ':', '"', '*'],
-        },
-      ];
-    }
+/** The descriptor of a penalty or warper stage that the outline says runs. */
+function samplerStage(kind: SamplingStageKind, v: PlanValues, context: PlanContext, minKeep: number, seed: number): StageDescriptor {
+  switch (kind) {
+    case 'penalties':
+      return {
+        kind,
+        vocab_size: context.vocabSize,
+        last_n: v.penalty_last_n ?? 64,
+        repeat: v.repeat_penalty ?? 1,
+        frequency: v.frequency_penalty ?? 0,
+        presence: v.presence_penalty ?? 0,
+      };
+    case 'dry':
+      return {
+        kind,
+        multiplier: v.dry_multiplier ?? 0,
+        base: v.dry_base ?? 1.75,
+        allowed_length: v.dry_allowed_length ?? 2,
+        last_n: v.dry_penalty_last_n ?? 64,
+        sequence_breakers: v.dry_sequence_breakers ?? ['\n', ':', '"', '*'],
+      };
+    case 'temp_ext':
+      return { kind, temperature: v.temperature ?? 1, range: v.dynatemp_range ?? 0, exponent: v.dynatemp_exponent ?? 1 };
     case 'temperature':
-      return temperatureStages(v);
+      return { kind, hf: 'TemperatureLogitsWarper', temperature: v.temperature ?? 1 };
     case 'top_k':
-      return v.top_k ? [{ kind: 'top_k', hf: 'TopKLogitsWarper', k: v.top_k, min_keep: minKeep }] : [];
-    case 'top_p': {
-      const p = v.top_p ?? 1;
-      return p < 1 ? [{ kind: 'top_p', hf: 'TopPLogitsWarper', p, min_keep: minKeep }] : [];
-    }
+      return { kind, hf: 'TopKLogitsWarper', k: v.top_k ?? 0, min_keep: minKeep };
+    case 'top_p':
+      return { kind, hf: 'TopPLogitsWarper', p: v.top_p ?? 1, min_keep: minKeep };
     case 'min_p':
-      return v.min_p !== undefined && v.min_p !== null ? [{ kind: 'min_p', hf: 'MinPLogitsWarper', p: v.min_p, min_keep: minKeep }] : [];
-    case 'typ_p': {
-      const p = v.typical_p ?? 1;
-      return p < 1 ? [{ kind: 'typical_p', hf: 'TypicalLogitsWarper', p, min_keep: minKeep }] : [];
-    }
-    case 'epsilon': {
-      const e = v.epsilon_cutoff ?? 0;
-      return e > 0 && e < 1 ? [{ kind: 'epsilon', hf: 'EpsilonLogitsWarper', epsilon: e, min_keep: minKeep }] : [];
-    }
-    case 'eta': {
-      const e = v.eta_cutoff ?? 0;
-      return e > 0 && e < 1 ? [{ kind: 'eta', hf: 'EtaLogitsWarper', epsilon: e, min_keep: minKeep }] : [];
-    }
-    case 'tfs_z': {
-      const z = v.tfs_z ?? 1;
-      return z < 1 ? [{ kind: 'tail_free', z, min_keep: minKeep }] : [];
-    }
-    case 'top_n_sigma': {
-      const n = v.top_n_sigma ?? -1;
-      return n > 0 ? [{ kind: 'top_n_sigma', n }] : [];
-    }
-    case 'xtc': {
-      const probability = v.xtc_probability ?? 0;
-      return probability > 0 ? [{ kind: 'xtc', probability, threshold: v.xtc_threshold ?? 0.1, min_keep: minKeep, seed }] : [];
-    }
-    case 'adaptive_p':
-      return [];
-    default:
-      throw invalidArgument(`samplers: unknown sampler '${name}'`);
+      return { kind, hf: 'MinPLogitsWarper', p: v.min_p ?? 0, min_keep: minKeep };
+    case 'typical_p':
+      return { kind, hf: 'TypicalLogitsWarper', p: v.typical_p ?? 1, min_keep: minKeep };
+    case 'epsilon':
+      return { kind, hf: 'EpsilonLogitsWarper', epsilon: v.epsilon_cutoff ?? 0, min_keep: minKeep };
+    case 'eta':
+      return { kind, hf: 'EtaLogitsWarper', epsilon: v.eta_cutoff ?? 0, min_keep: minKeep };
+    case 'tail_free':
+      return { kind, z: v.tfs_z ?? 1, min_keep: minKeep };
+    case 'top_n_sigma':
+      return { kind, n: v.top_n_sigma ?? -1 };
+    case 'xtc':
+      return { kind, probability: v.xtc_probability ?? 0, threshold: v.xtc_threshold ?? 0.1, min_keep: minKeep, seed };
   }
 }
 
-function drawOf(v: PlanValues, doSample: boolean, mirostat: number, adaptive: boolean, seed: number): DrawDescriptor {
-  if (!doSample) return { kind: 'greedy' };
-  if (mirostat === 1) return { kind: 'mirostat', tau: v.mirostat_tau ?? 5, eta: v.mirostat_eta ?? 0.1, seed };
-  if (mirostat === 2) return { kind: 'mirostat_v2', tau: v.mirostat_tau ?? 5, eta: v.mirostat_eta ?? 0.1, seed };
-  if (adaptive) return { kind: 'adaptive_p', target: v.adaptive_target ?? 0.5, decay: v.adaptive_decay ?? 0.9, seed };
-  return { kind: 'dist', seed };
+function drawOf(kind: SamplingDrawKind, v: PlanValues, seed: number): DrawDescriptor {
+  switch (kind) {
+    case 'greedy':
+      return { kind };
+    case 'dist':
+      return { kind, seed };
+    case 'mirostat':
+    case 'mirostat_v2':
+      return { kind, tau: v.mirostat_tau ?? 5, eta: v.mirostat_eta ?? 0.1, seed };
+    case 'adaptive_p':
+      return { kind, target: v.adaptive_target ?? 0.5, decay: v.adaptive_decay ?? 0.9, seed };
+  }
 }
