@@ -1,7 +1,9 @@
 /** Loading a GGUF model and using its tokenizer. */
 import { runAbortable } from './abort';
 import { argumentError, nativeHandle, optionalBoolean, optionalFunction, optionsObject } from './arguments';
-import { isResolvedConfig, modelConfigLayer, resolveConfig, type GenerationConfigInput, type ResolvedGenerationConfig } from './config';
+import { isResolvedConfig, modelConfigLayer, resolveConfig, type GenerationConfigInput, type ModelSamplingMetadata, type ResolvedGenerationConfig } from './config';
+
+export type { ModelSamplingMetadata } from './config';
 import { Context, resolveContextOptions, type ContextOptions } from './context';
 import { applyChatTemplate } from './generation/prompt';
 import type { ChatTemplateOptions } from './chat/types';
@@ -13,19 +15,14 @@ import type { GgufHeader, GgufValue } from './gguf/types';
 import { stat } from 'node:fs/promises';
 import type { Device } from './devices';
 import { fitGpuLayers, selectDevices } from './gpuLayers';
+import { registerModel } from './modelHandle';
 import { native, useNativeBinding, type NativeModel, type NativeModelInfo } from './native';
 import { toTokenArray, type Tokens } from './tokens';
 import { embeddingContextOptions } from './embed/contextOptions';
 import type { EmbedInput, EmbedOptions, EmbeddingResult, RankOptions, RankResult } from './embed/types';
 
-const nativeModels = new WeakMap<Model, NativeModel>();
-
-/** @internal the native handle of a model, for other native objects (samplers) that need its vocabulary. */
-export function nativeModelOf(model: Model): NativeModel {
-  const handle = nativeModels.get(model);
-  if (!handle) throw invalidArgument('not a Model created by loadModel()');
-  return handle;
-}
+/** @internal */
+export { nativeModelOf } from './modelHandle';
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {
@@ -69,36 +66,6 @@ export interface LoadModelOptions {
  */
 export type SpecialTokens = Readonly<NativeModelInfo['specialTokens']>;
 
-/**
- * The sampling settings the model's authors recommend, from the GGUF
- * `general.sampling.*` keys, under llama.cpp's names. Absent keys are absent.
- */
-export interface ModelSamplingMetadata {
-  /** Sampler order, e.g. `"penalties;dry;top_k;top_p;min_p;temperature"`. */
-  sequence?: string;
-  /** Keep the k most likely tokens. */
-  top_k?: number;
-  /** Nucleus sampling: keep the smallest set of tokens whose probability reaches p. */
-  top_p?: number;
-  /** Drop tokens less likely than `min_p` times the most likely one. */
-  min_p?: number;
-  /** XTC: probability of removing the top choices. */
-  xtc_probability?: number;
-  /** XTC: probability threshold above which tokens count as top choices. */
-  xtc_threshold?: number;
-  /** Sampling temperature. */
-  temp?: number;
-  /** llama.cpp's repeat penalty window, in tokens. */
-  penalty_last_n?: number;
-  /** llama.cpp's repeat penalty. */
-  penalty_repeat?: number;
-  /** Mirostat version: 0 off, 1 or 2. */
-  mirostat?: number;
-  /** Mirostat target entropy. */
-  mirostat_tau?: number;
-  /** Mirostat learning rate. */
-  mirostat_eta?: number;
-}
 
 /** Options of {@link Model.tokenize}. */
 export interface TokenizeOptions {
@@ -247,7 +214,7 @@ export class Model {
     const info = handle.info();
     this.path = path;
     this.#native = handle;
-    nativeModels.set(this, handle);
+    registerModel(this, handle);
     this.metadata = Object.freeze(metadata);
     this.architecture = info.architecture ?? 'unknown';
     this.name = info.name ?? undefined;

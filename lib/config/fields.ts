@@ -358,3 +358,34 @@ export type ConfigSource = 'default' | 'model' | 'generation_config' | 'call';
 
 /** The source of every resolved field. */
 export type GenerationSources = { readonly [K in CanonicalField]: ConfigSource };
+
+/**
+ * The sampling settings the model's authors recommend, from the GGUF
+ * `general.sampling.*` keys, under llama.cpp's names. Absent keys are absent.
+ */
+export interface ModelSamplingMetadata {
+  /** Sampler order, e.g. `"penalties;dry;top_k;top_p;min_p;temperature"`. */
+  sequence?: string;
+  /** Keep the k most likely tokens. */
+  top_k?: number;
+  /** Nucleus sampling: keep the smallest set of tokens whose probability reaches p. */
+  top_p?: number;
+  /** Drop tokens less likely than `min_p` times the most likely one. */
+  min_p?: number;
+  /** XTC: probability of removing the top choices. */
+  xtc_probability?: number;
+  /** XTC: probability threshold above which tokens count as top choices. */
+  xtc_threshold?: number;
+  /** Sampling temperature. */
+  temp?: number;
+  /** llama.cpp's repeat penalty window, in tokens. */
+  penalty_last_n?: number;
+  /** llama.cpp's repeat penalty. */
+  penalty_repeat?: number;
+  /** Mirostat version: 0 off, 1 or 2. */
+  mirostat?: number;
+  /** Mirostat target entropy. */
+  mirostat_tau?: number;
+  /** Mirostat learning rate. */
+  mirostat_eta?: number;
+}

@@ -17,6 +17,7 @@ export type {
   ResponseFormat,
   LogitBias,
   LogitsProcessor,
+  ModelSamplingMetadata,
   SamplerName,
   SequenceBias,
   SequenceBiasEntry,

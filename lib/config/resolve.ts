@@ -6,10 +6,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LlamaError, invalidArgument } from '../errors';
-import type { ModelSamplingMetadata } from '../model';
 import { isPlainObject, show } from './checks';
 import { defaultOf, isNonDefault } from './defaults';
-import type { CanonicalField, ConfigSource, GenerationConfigInput, GenerationSources, GenerationValues, SamplerName } from './fields';
+import type { CanonicalField, ConfigSource, GenerationConfigInput, GenerationSources, GenerationValues, ModelSamplingMetadata, SamplerName } from './fields';
 import { FIELD_INFO, FIELD_NAMES } from './meta';
 import { RULES, samplerName } from './rules';
 import { checkConsistency, validateOptions, type LayerValues } from './validate';

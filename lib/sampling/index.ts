@@ -7,7 +7,8 @@ import { isResolvedConfig, resolveConfig, type GenerationConfigInput, type Resol
 import { argumentError, integer, optionsObject } from '../arguments';
 import { invalidArgument } from '../errors';
 import { jsonSchemaToGbnf } from '../grammar';
-import { Model, nativeModelOf } from '../model';
+import type { Model } from '../model';
+import { isModel, nativeModelOf } from '../modelHandle';
 import { planChain, type PlanContext, type PlanValues } from './plan';
 import { buildNativeSampler, Sampler } from './sampler';
 
@@ -35,7 +36,7 @@ export function createSampler(config: GenerationConfigInput | ResolvedGeneration
   options = optionsObject(options, 'createSampler options', SAMPLER_KEYS);
   const { values } = isResolvedConfig(config) ? config : resolveConfig(config);
   const { model } = options;
-  if (model !== undefined && !(model instanceof Model)) throw invalidArgument('options.model must be a Model created by loadModel()');
+  if (model !== undefined && !isModel(model)) throw invalidArgument('options.model must be a Model created by loadModel()');
   if (options.vocabSize !== undefined) integer(options.vocabSize, 'vocabSize', 1, 0x7fffffff);
   const vocabSize = model?.vocabSize ?? options.vocabSize;
   if (vocabSize === undefined) throw invalidArgument('createSampler needs a model or a positive integer vocabSize');
