@@ -1,6 +1,6 @@
 /**
  * Concurrent requests on one context (8 clients on 4 sequences: all
- * complete, greedy answers as when alone), and aborts: a client that stops
+ * complete, greedy answers as when alone up to float near-ties), and aborts: a client that stops
  * reading a stream, or drops a non-streamed request, stops its generation
  * and frees its sequence.
  */
@@ -26,10 +26,35 @@ async function contextFree(): Promise<number> {
   return performance.now() - start;
 }
 
+/**
+ * Where `other` leaves `lone` (the greedy answer to `prompt` alone): the gap
+ * between the two most likely tokens of that step, from a run of the prompt
+ * alone on a fresh context (the library, not the server).
+ */
+async function nearTieAt(prompt: string, lone: string, other: string): Promise<number> {
+  const context = await t.model.createContext({ contextSize: 256 });
+  try {
+    const r = await context.generate(prompt, { max_new_tokens: 24, do_sample: false, top_logprobs: 2 }).result;
+    expect(r.text).toBe(lone);
+    let text = '';
+    for (const step of r.logprobs!) {
+      const next = text + step.text;
+      if (!other.startsWith(next)) {
+        const [best, second] = step.topLogprobs!;
+        return best.logprob - second.logprob;
+      }
+      text = next;
+    }
+    return Infinity; // `other` continues where the lone answer stopped: not a near-tie
+  } finally {
+    context.dispose();
+  }
+}
+
 describe('concurrency', () => {
   it('serves 8 clients at once on --parallel 4: all complete, each greedy answer as when alone', async () => {
     const prompts = Array.from({ length: 8 }, (_, i) => `Once upon a time there was a ${['cat', 'dog', 'bird', 'fish', 'frog', 'king', 'girl', 'boy'][i]}`);
-    const alone = [];
+    const alone: string[] = [];
     for (const prompt of prompts) alone.push((await t.client.completions.create({ model: 'x', prompt, max_tokens: 24, temperature: 0 })).choices[0].text);
     const together = await Promise.all(
       prompts.map(async (prompt, i) => {
@@ -40,7 +65,17 @@ describe('concurrency', () => {
         return text;
       }),
     );
-    expect(together).toEqual(alone);
+    // Batched with others, a sequence's logits can differ from its lone run in the last bits (other
+    // kernels for other batch shapes, other cache layouts), and the F16 KV cache rounds such a
+    // difference up to an F16 step: a few 1e-3 in the logits. An answer may then leave the lone one
+    // only where the lone run's two best tokens are that close; anything else is a mix-up.
+    // (Seen: "happy and loved" / "happy and wanted", 0.0018 apart.)
+    for (let i = 0; i < prompts.length; i++) {
+      if (together[i] === alone[i]) continue;
+      const divergence = await nearTieAt(prompts[i], alone[i], together[i]);
+      expect(divergence, `client ${i}: ${JSON.stringify(together[i])} against ${JSON.stringify(alone[i])} alone`).toBeLessThan(1e-2);
+    }
+    expect(together.filter((text, i) => text === alone[i]).length).toBeGreaterThanOrEqual(6);
     expect(t.server.stats().active).toBe(0);
   });
 
