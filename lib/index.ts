@@ -103,7 +103,7 @@ export type {
 export { clearGrammarCache, grammarCacheStats, jsonSchemaToGbnf } from './grammar';
 export type { GrammarCacheEntry, JsonSchemaToGbnfOptions } from './grammar';
 export { createSampler, processLogits, sample, Sampler } from './sampling';
-export type { CreateSamplerOptions, OneShotOptions, LogitsHook, SampleOptions, ChainPlan, StageDescriptor } from './sampling';
+export type { CreateSamplerOptions, OneShotOptions, LogitsHook, SampleOptions, ChainPlan, DrawDescriptor, StageDescriptor } from './sampling';
 export { readGgufHeader } from './gguf/reader';
 export type { ReadGgufHeaderOptions } from './gguf/reader';
 export type { GgufHeader, GgufValue, GgufValueTypeInfo, GgufTensorInfo } from './gguf/types';

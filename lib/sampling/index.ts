@@ -14,7 +14,7 @@ import { buildNativeSampler, Sampler } from './sampler';
 
 export { Sampler } from './sampler';
 export type { LogitsHook, SampleOptions } from './sampler';
-export type { ChainPlan, StageDescriptor } from './plan';
+export type { ChainPlan, DrawDescriptor, StageDescriptor } from './plan';
 
 /** Options of {@link createSampler}. */
 export interface CreateSamplerOptions {

@@ -58,7 +58,14 @@ export interface StageParams {
 export type StageKind = keyof StageParams;
 
 /** One native stage: its `kind`, its parameters and, for stages that reproduce one, transformers' class name. */
-export type StageDescriptor = { [K in StageKind]: { readonly kind: K; readonly hf?: string } & Readonly<StageParams[K]> }[StageKind];
+export type StageDescriptor = {
+  [K in StageKind]: {
+    /** The native stage. */
+    readonly kind: K;
+    /** transformers' class name, for stages that reproduce one (informative: the native side only checks it is a string). */
+    readonly hf?: string;
+  } & Readonly<StageParams[K]>;
+}[StageKind];
 
 /** The parameters of every draw (how the token is chosen), by kind. */
 export interface DrawParams {
@@ -75,7 +82,12 @@ export interface DrawParams {
 export type DrawKind = keyof DrawParams;
 
 /** The draw of a chain: its `kind` and parameters. */
-export type DrawDescriptor = { [K in DrawKind]: { readonly kind: K } & Readonly<DrawParams[K]> }[DrawKind];
+export type DrawDescriptor = {
+  [K in DrawKind]: {
+    /** The draw. */
+    readonly kind: K;
+  } & Readonly<DrawParams[K]>;
+}[DrawKind];
 
 // Records over the kinds: the compiler rejects a kind missing here or one that is not in the interfaces.
 const STAGES: Record<StageKind, true> = {

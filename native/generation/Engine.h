@@ -84,9 +84,10 @@ class Engine {
   // Samples the output that asked for logits (and, after the shared prompt, its siblings).
   void Sample(Active& a, Slot& slot, const float* row);
   void SampleOne(Slot& slot, const float* row);
-  // The chosen token of an output, with its extras (`processed`: the chain's
-  // scores, taken for output_scores): ends the output at an end-of-generation
-  // token; false when the output ended (EOS, stop string, max_new_tokens).
+  // The chosen token of an output, with its extras (`slot.scores`, the
+  // chain's processed scores, is taken for output_scores): ends the output at
+  // an end-of-generation token; false when the output ended (EOS, stop
+  // string, max_new_tokens).
   bool Emit(Slot& slot, llama_token token, const float* row);
   static bool IsEos(const Request& r, llama_token token);
   // Speculative decoding: keeps the proposals the chain accepts, then the
