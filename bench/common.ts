@@ -270,6 +270,26 @@ export async function runOursPp(ctx: Context, prompt: number[]): Promise<PpRun> 
   };
 }
 
+export interface TtftRun {
+  /** from the generate() call to the first chunk in the for-await consumer */
+  ms: number;
+  /** r.timings.promptMs of the same run */
+  promptMs: number;
+}
+
+/** Time to first token: the context cleared, `prompt` evaluated, one token generated and streamed. */
+export async function runOursTtft(ctx: Context, prompt: number[]): Promise<TtftRun> {
+  await ctx.clear();
+  const t0 = performance.now();
+  const gen = ctx.generate(prompt, { max_new_tokens: 1, ...GREEDY });
+  let first = 0;
+  for await (const chunk of gen) if (!first && chunk.tokens.length) first = performance.now();
+  const r = await gen.result;
+  if (!first || r.usage.completionTokens !== 1) throw new Error(`ttft run: ${r.usage.completionTokens} tokens`);
+  if (r.usage.cachedPromptTokens !== 0) throw new Error(`ttft run reused ${r.usage.cachedPromptTokens} cached prompt tokens`);
+  return { ms: first - t0, promptMs: r.timings.promptMs };
+}
+
 /** Token generation: the context cleared, `prompt` (default [BOS]) evaluated, exactly `n` tokens generated and streamed. */
 export async function runOursTg(ctx: Context, prompt: number[], n: number = N_GEN): Promise<TgRun> {
   await ctx.clear();

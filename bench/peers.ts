@@ -6,8 +6,11 @@
  *   - throughput: pp512 and tg128 tokens/s, and the time to first token of a
  *     128-token prompt, N runs per tool, interleaved (the order of the three
  *     tools rotates from run to run, so machine drift hits all alike), each
- *     test warmed up right before it as llama-bench does (a full prompt run
- *     before a prompt test, a one-token generation before tg128);
+ *     run in a fresh process of its tool (llama-bench is one by nature; the
+ *     two libraries get a fresh worker, so that none keeps one placement of
+ *     its buffers in memory for all its runs), each test warmed up right
+ *     before it as llama-bench does (a full prompt run before a prompt test,
+ *     a one-token generation before tg128);
  *   - model load time and the peak RSS of a 500-token generation, each tool in
  *     its own fresh process per run (rotating too).
  *
@@ -23,9 +26,10 @@
  *
  * node-llama-cpp is installed apart from the root package, into
  * bench/peers/node-llama-cpp/node_modules, by bench/peers/setup.js (run first,
- * idempotent), with its prebuilt CPU binary from npm; it runs in its own process
- * (bench/peers/node-llama-cpp/worker.js). Ours runs in this process, as in
- * bench/generate.ts; its load/memory runs use lib/ transpiled to plain JS.
+ * idempotent), with its prebuilt CPU binary from npm; it runs in worker
+ * processes (bench/peers/node-llama-cpp/worker.js). Ours runs in worker
+ * processes too (bench/peers/ours-worker.ts) on lib/ transpiled to plain JS,
+ * as do its load/memory runs.
  *
  * Writes bench/results/peers.md, bench/results/peers.json and bench/results/peers.svg.
  */
@@ -35,7 +39,7 @@ import * as os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as ts from 'typescript';
-import { loadModel, systemInfo, type Context } from '../lib';
+import { loadModel, systemInfo } from '../lib';
 import {
   BATCH,
   GREEDY,
@@ -63,8 +67,6 @@ import {
   ratio,
   resolvedFlashAttention,
   runLlamaBench,
-  runOursPp,
-  runOursTg,
   selectModels,
   sourceState,
   stat,
@@ -73,15 +75,17 @@ import {
   type PpRun,
   type Stat,
   type TgRun,
+  type TtftRun,
 } from './common';
 import { renderChart, type Panel } from './peers/chart';
 
 const PEERS = join(ROOT, 'bench', 'peers');
 const NLC_DIR = join(PEERS, 'node-llama-cpp');
 const NLC_WORKER = join(NLC_DIR, 'worker.js');
-/** lib/ and bench/peers/ours-child.ts transpiled to CommonJS, for the load/memory children. */
+/** lib/ and ours' worker and child transpiled to CommonJS (buildOursJs). */
 const OURS_JS = join(ROOT, 'bench', '.peers', 'js');
 const OURS_CHILD = join(OURS_JS, 'bench', 'peers', 'ours-child.js');
+const OURS_WORKER = join(OURS_JS, 'bench', 'peers', 'ours-worker.js');
 const TIME = '/usr/bin/time';
 
 /** Prompt length of the time-to-first-token test. */
@@ -150,40 +154,56 @@ interface NlcInfo {
   cpuMathCores: number;
 }
 
-/** node-llama-cpp in a child process (bench/peers/node-llama-cpp/worker.js serve), driven over IPC. */
-class NlcWorker {
+/**
+ * A tool in a child process, driven over IPC: node-llama-cpp's worker
+ * (bench/peers/node-llama-cpp/worker.js serve) or ours (bench/peers/ours-worker.ts,
+ * transpiled). Each replies { id, ok, result | error } and sends id 0 when ready.
+ */
+class ToolWorker {
+  readonly #label: string;
   readonly #child: ChildProcess;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   #next = 1;
   #exited: string | null = null;
 
-  private constructor(child: ChildProcess) {
+  private constructor(label: string, child: ChildProcess) {
+    this.#label = label;
     this.#child = child;
     child.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: string }) => {
       const p = this.#pending.get(m.id);
       if (!p) return;
       this.#pending.delete(m.id);
       if (m.ok) p.resolve(m.result);
-      else p.reject(new Error(`node-llama-cpp worker: ${m.error}`));
+      else p.reject(new Error(`${label} worker: ${m.error}`));
     });
     child.on('exit', (code, signal) => {
       this.#exited = `exited (${signal ?? code})`;
-      for (const p of this.#pending.values()) p.reject(new Error(`node-llama-cpp worker ${this.#exited}`));
+      for (const p of this.#pending.values()) p.reject(new Error(`${label} worker ${this.#exited}`));
       this.#pending.clear();
     });
   }
 
-  static start(): Promise<NlcWorker> {
-    // execArgv: [] — not tsx's loader flags: the worker is plain JS in its own package
-    const child = fork(NLC_WORKER, ['serve'], { cwd: NLC_DIR, env: NLC_ENV, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const worker = new NlcWorker(child);
+  /** node-llama-cpp's worker. */
+  static nodeLlamaCpp(): Promise<ToolWorker> {
+    return ToolWorker.#start('node-llama-cpp', NLC_WORKER, ['serve'], NLC_DIR, NLC_ENV);
+  }
+
+  /** Ours (needs buildOursJs()). */
+  static ours(): Promise<ToolWorker> {
+    return ToolWorker.#start('llama-generate', OURS_WORKER, [], ROOT, process.env);
+  }
+
+  static #start(label: string, script: string, argv: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<ToolWorker> {
+    // execArgv: [] — not tsx's loader flags: both workers are plain JS
+    const child = fork(script, argv, { cwd, env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const worker = new ToolWorker(label, child);
     return new Promise((resolve, reject) => {
       worker.#pending.set(0, { resolve: () => resolve(worker), reject });
     });
   }
 
   call<T>(cmd: string, args: object = {}): Promise<T> {
-    if (this.#exited) return Promise.reject(new Error(`node-llama-cpp worker ${this.#exited}`));
+    if (this.#exited) return Promise.reject(new Error(`${this.#label} worker ${this.#exited}`));
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -200,31 +220,13 @@ class NlcWorker {
 }
 
 // ---------------------------------------------------------------------------
-// Ours: time to first token; lib/ as plain JS for the load/memory children
+// Ours as plain JS, for its worker and the load/memory children
 // ---------------------------------------------------------------------------
-interface TtftRun {
-  /** from the generate() call to the first chunk in the for-await consumer */
-  ms: number;
-  /** r.timings.promptMs of the same run */
-  promptMs: number;
-}
-
-async function runOursTtft(ctx: Context, prompt: number[]): Promise<TtftRun> {
-  await ctx.clear();
-  const t0 = performance.now();
-  const gen = ctx.generate(prompt, { max_new_tokens: 1, ...GREEDY });
-  let first = 0;
-  for await (const chunk of gen) if (!first && chunk.tokens.length) first = performance.now();
-  const r = await gen.result;
-  if (!first || r.usage.completionTokens !== 1) throw new Error(`ttft run: ${r.usage.completionTokens} tokens`);
-  if (r.usage.cachedPromptTokens !== 0) throw new Error(`ttft run reused ${r.usage.cachedPromptTokens} cached prompt tokens`);
-  return { ms: first - t0, promptMs: r.timings.promptMs };
-}
-
 /**
- * lib/ and bench/peers/ours-child.ts transpiled (no type check: `npm run typecheck`
- * does that) to CommonJS under bench/.peers/js, so the load/memory children run
- * on plain `node` like node-llama-cpp's; build/ and node_modules/ are linked.
+ * lib/, bench/common.ts (with the test helper it imports) and ours' worker and
+ * load/memory child transpiled (no type check: `npm run typecheck` does that)
+ * to CommonJS under bench/.peers/js, so that ours runs on plain `node` like
+ * node-llama-cpp's worker; build/ and node_modules/ are linked.
  */
 function buildOursJs(): void {
   rmSync(OURS_JS, { recursive: true, force: true });
@@ -237,7 +239,7 @@ function buildOursJs(): void {
     }
   };
   walk(join(ROOT, 'lib'));
-  files.push(join(PEERS, 'ours-child.ts'));
+  files.push(join(PEERS, 'ours-child.ts'), join(PEERS, 'ours-worker.ts'), join(ROOT, 'bench', 'common.ts'), join(ROOT, 'test', 'support', 'random.ts'));
   for (const file of files) {
     const out = ts.transpileModule(readFileSync(file, 'utf8'), {
       fileName: file,
@@ -470,11 +472,16 @@ async function main(): Promise<void> {
   const models = selectModels(args.models);
   for (const m of models) ensureModel(m);
   setupNodeLlamaCpp();
-  if (args.memory) buildOursJs();
+  buildOursJs();
 
-  const nlc = await NlcWorker.start();
-  const nlcInit = await nlc.call<{ ms: number; info: NlcInfo }>('init');
-  const nlcInfo = nlcInit.info;
+  const nlcInfo = await (async (): Promise<NlcInfo> => {
+    const nlc = await ToolWorker.nodeLlamaCpp();
+    try {
+      return (await nlc.call<{ ms: number; info: NlcInfo }>('init')).info;
+    } finally {
+      await nlc.close();
+    }
+  })();
   console.log(
     `node-llama-cpp ${nlcInfo.version}: ${nlcInfo.buildType} binary, llama.cpp ${nlcInfo.llamaCppRelease.release}, CPU backend ${nlcInfo.cpuBackend ?? 'built in'}, gpu ${String(nlcInfo.gpu)}`,
   );
@@ -486,47 +493,52 @@ async function main(): Promise<void> {
   let llamaBenchBuild = '';
   const nlcContexts: Record<string, unknown> = {};
 
-  try {
-    for (const m of models) {
-      const model = await loadModel(m.path);
-      const { bos: nlcBos } = await nlc.call<{ ms: number; bos: number | null }>('load', { modelPath: m.path });
-      const bos = model.specialTokens.bos ?? 1;
-      if (nlcBos !== bos) throw new Error(`BOS differs: ours ${bos}, node-llama-cpp ${nlcBos}`);
-      const vocabSize = model.vocabSize;
-      for (const threads of args.threads) {
-        // Our default is flashAttention 'auto'; the others get what it resolves to here.
-        const resolved = await resolvedFlashAttention(model, threads);
-        faResolved[`${m.id}/t${threads}`] = resolved;
-        const fa = llamaBenchFa(resolved);
-        const ctx = await model.createContext(contextOptions(threads));
-        nlcContexts[`${m.id}/t${threads}`] = await nlc.call('createContext', {
-          threads,
-          contextSize: 1024,
-          batchSize: BATCH,
-          flashAttention: fa === 'auto' ? 'auto' : fa === 'on',
-        });
-        const ppPrompt = (rep: number): number[] => randomPrompt(N_PROMPT, vocabSize, 1000 + rep);
-        const ttftPrompt = (rep: number): number[] => randomPrompt(N_TTFT, vocabSize, 2000 + rep);
-        console.log(`\n${m.label}, ${threads} thread${threads > 1 ? 's' : ''}: ${args.reps} interleaved run${args.reps > 1 ? 's' : ''} (flash attention ${fa})`);
+  for (const m of models) {
+    // In this process only to resolve flash attention 'auto' and read the vocabulary; every run is in a fresh process.
+    const model = await loadModel(m.path);
+    const bos = model.specialTokens.bos ?? 1;
+    const vocabSize = model.vocabSize;
+    for (const threads of args.threads) {
+      // Our default is flashAttention 'auto'; the others get what it resolves to here.
+      const resolved = await resolvedFlashAttention(model, threads);
+      faResolved[`${m.id}/t${threads}`] = resolved;
+      const fa = llamaBenchFa(resolved);
+      const ppPrompt = (rep: number): number[] => randomPrompt(N_PROMPT, vocabSize, 1000 + rep);
+      const ttftPrompt = (rep: number): number[] => randomPrompt(N_TTFT, vocabSize, 2000 + rep);
+      console.log(`\n${m.label}, ${threads} thread${threads > 1 ? 's' : ''}: ${args.reps} interleaved run${args.reps > 1 ? 's' : ''}, each in a fresh process (flash attention ${fa})`);
 
-        const llamaRun = (): RunRecord['llama-bench'] => {
-          const r = runLlamaBench(m.path, { threads, fa, prompts: [N_PROMPT, N_TTFT], gens: [N_GEN] });
-          const tg = llamaBenchRow(r, 0, N_GEN);
-          llamaBenchBuild = `${tg.build_commit ?? '?'} (${tg.build_number ?? '?'})`;
-          return { pp: llamaBenchRow(r, N_PROMPT, 0).avg_ts, ttft: llamaBenchRow(r, N_TTFT, 0).avg_ns / 1e6, tg: tg.avg_ts, rows: r };
-        };
-        // The same sequence for ours and node-llama-cpp, mirroring llama-bench's
-        // tests in its order: warm-up + pp512, warm-up + pp128 (TTFT), one-token warm-up + tg128.
-        const oursRun = async (rep: number): Promise<RunRecord['ours']> => {
-          await runOursPp(ctx, ppPrompt(-1));
-          const ppRun = await runOursPp(ctx, ppPrompt(rep));
-          await runOursTtft(ctx, ttftPrompt(-1));
-          const ttftRun = await runOursTtft(ctx, ttftPrompt(rep));
-          await runOursTg(ctx, [bos], 1);
-          const tgRun = await runOursTg(ctx, [bos]);
+      const llamaRun = (): RunRecord['llama-bench'] => {
+        const r = runLlamaBench(m.path, { threads, fa, prompts: [N_PROMPT, N_TTFT], gens: [N_GEN] });
+        const tg = llamaBenchRow(r, 0, N_GEN);
+        llamaBenchBuild = `${tg.build_commit ?? '?'} (${tg.build_number ?? '?'})`;
+        return { pp: llamaBenchRow(r, N_PROMPT, 0).avg_ts, ttft: llamaBenchRow(r, N_TTFT, 0).avg_ns / 1e6, tg: tg.avg_ts, rows: r };
+      };
+      // The same sequence for ours and node-llama-cpp, each in a fresh worker process as llama-bench is,
+      // mirroring llama-bench's tests in its order: warm-up + pp512, warm-up + pp128 (TTFT), one-token warm-up + tg128.
+      const oursRun = async (rep: number): Promise<RunRecord['ours']> => {
+        const ours = await ToolWorker.ours();
+        try {
+          const loaded = await ours.call<{ bos: number | null }>('load', { modelPath: m.path });
+          if (loaded.bos !== bos) throw new Error(`BOS differs: ${bos} in this process, ${loaded.bos} in the worker`);
+          await ours.call('createContext', { threads });
+          await ours.call('pp', { tokens: ppPrompt(-1) });
+          const ppRun = await ours.call<PpRun>('pp', { tokens: ppPrompt(rep) });
+          await ours.call('ttft', { tokens: ttftPrompt(-1) });
+          const ttftRun = await ours.call<TtftRun>('ttft', { tokens: ttftPrompt(rep) });
+          await ours.call('tg', { tokens: [bos], n: 1 });
+          const tgRun = await ours.call<TgRun>('tg', { tokens: [bos], n: N_GEN });
           return { pp: ppRun.wallRate, ttft: ttftRun.ms, tg: tgRun.rate, ppRun, ttftRun, tgRun };
-        };
-        const nlcRun = async (rep: number): Promise<RunRecord['node-llama-cpp']> => {
+        } finally {
+          await ours.close();
+        }
+      };
+      const nlcRun = async (rep: number): Promise<RunRecord['node-llama-cpp']> => {
+        const nlc = await ToolWorker.nodeLlamaCpp();
+        try {
+          const { bos: nlcBos } = await nlc.call<{ ms: number; bos: number | null }>('load', { modelPath: m.path });
+          if (nlcBos !== bos) throw new Error(`BOS differs: ours ${bos}, node-llama-cpp ${nlcBos}`);
+          const created = await nlc.call('createContext', { threads, contextSize: 1024, batchSize: BATCH, flashAttention: fa === 'auto' ? 'auto' : fa === 'on' });
+          nlcContexts[`${m.id}/t${threads}`] ??= created;
           await nlc.call('pp', { tokens: ppPrompt(-1) });
           const ppRun = await nlc.call<{ ms: number; rate: number }>('pp', { tokens: ppPrompt(rep) });
           await nlc.call('ttft', { tokens: ttftPrompt(-1) });
@@ -535,45 +547,43 @@ async function main(): Promise<void> {
           const tgRun = await nlc.call<NlcTg>('tg', { tokens: [bos], n: N_GEN });
           if (tgRun.tokens !== N_GEN) throw new Error(`node-llama-cpp generated ${tgRun.tokens} tokens, expected ${N_GEN}`);
           return { pp: ppRun.rate, ttft: ttftRun.ms, tg: tgRun.rate, ppRun, ttftRun, tgRun };
-        };
+        } finally {
+          await nlc.close();
+        }
+      };
 
-        for (let rep = 0; rep < args.reps; rep++) {
-          const order = rotation(rep);
-          const rec: Partial<RunRecord> = { model: m.id, threads, rep, order };
-          for (const tool of order) {
-            if (tool === 'llama-bench') rec['llama-bench'] = llamaRun();
-            else if (tool === 'ours') rec.ours = await oursRun(rep);
-            else rec['node-llama-cpp'] = await nlcRun(rep);
-          }
-          const r = rec as RunRecord;
-          runs.push(r);
-          const line = (k: keyof Measures, d: number): string => TOOLS.map((t) => r[t][k].toFixed(d)).join(' / ');
-          console.log(
-            `  run ${rep + 1} (order: ${order.join(', ')}) llama-bench / ours / node-llama-cpp: pp${N_PROMPT} ${line('pp', 0)} t/s | tg${N_GEN} ${line('tg', 1)} t/s | ttft${N_TTFT} ${line('ttft', 2)} ms`,
-          );
+      for (let rep = 0; rep < args.reps; rep++) {
+        const order = rotation(rep);
+        const rec: Partial<RunRecord> = { model: m.id, threads, rep, order };
+        for (const tool of order) {
+          if (tool === 'llama-bench') rec['llama-bench'] = llamaRun();
+          else if (tool === 'ours') rec.ours = await oursRun(rep);
+          else rec['node-llama-cpp'] = await nlcRun(rep);
         }
-        ctx.dispose();
-        const mine = runs.filter((r) => r.model === m.id && r.threads === threads);
-        for (const t of TESTS) {
-          const stats = Object.fromEntries(TOOLS.map((tool) => [tool, stat(mine.map((r) => r[tool][t.key]))])) as Record<Tool, Stat>;
-          rows.push({
-            model: m.id,
-            modelLabel: m.label,
-            threads,
-            test: t.id,
-            unit: t.unit,
-            flashAttention: fa,
-            stats,
-            oursVsLlamaBench: stats.ours.median / stats['llama-bench'].median,
-            oursVsNodeLlamaCpp: stats.ours.median / stats['node-llama-cpp'].median,
-          });
-        }
+        const r = rec as RunRecord;
+        runs.push(r);
+        const line = (k: keyof Measures, d: number): string => TOOLS.map((t) => r[t][k].toFixed(d)).join(' / ');
+        console.log(
+          `  run ${rep + 1} (order: ${order.join(', ')}) llama-bench / ours / node-llama-cpp: pp${N_PROMPT} ${line('pp', 0)} t/s | tg${N_GEN} ${line('tg', 1)} t/s | ttft${N_TTFT} ${line('ttft', 2)} ms`,
+        );
       }
-      model.dispose();
-      await nlc.call('unload');
+      const mine = runs.filter((r) => r.model === m.id && r.threads === threads);
+      for (const t of TESTS) {
+        const stats = Object.fromEntries(TOOLS.map((tool) => [tool, stat(mine.map((r) => r[tool][t.key]))])) as Record<Tool, Stat>;
+        rows.push({
+          model: m.id,
+          modelLabel: m.label,
+          threads,
+          test: t.id,
+          unit: t.unit,
+          flashAttention: fa,
+          stats,
+          oursVsLlamaBench: stats.ours.median / stats['llama-bench'].median,
+          oursVsNodeLlamaCpp: stats.ours.median / stats['node-llama-cpp'].median,
+        });
+      }
     }
-  } finally {
-    await nlc.close();
+    model.dispose();
   }
 
   // --- load time and peak RSS: fresh processes --------------------------------------
@@ -775,7 +785,7 @@ async function main(): Promise<void> {
     `CPU backend chosen at run time: ours and llama-bench \`libggml-cpu-${versions.oursCpuVariant}\`; node-llama-cpp \`${nlcInfo.cpuBackend ?? 'built in'}\`.`,
     `CPU features: ours and llama-bench \`${versions.oursCpu.trim()}\`; node-llama-cpp \`${versions.nodeLlamaCppCpu.trim()}\`.`,
     '',
-    `Method: ${args.reps} run${args.reps > 1 ? 's' : ''} per row and tool, interleaved (${settings.order}), each test warmed up right before it (llama-bench's own warm-up: the same prompt test, or a one-token generation before tg; the other two do the same). Median [min–max]; ratios are of medians.`,
+    `Method: ${args.reps} run${args.reps > 1 ? 's' : ''} per row and tool, interleaved (${settings.order}), each run in a fresh process of its tool (ours and node-llama-cpp: a new worker process, plain node; llama-bench: one invocation), each test warmed up right before it (llama-bench's own warm-up: the same prompt test, or a one-token generation before tg; the other two do the same). Median [min–max]; ratios are of medians.`,
     `llama-bench: \`${settings.llamaBenchCommand}\` (one invocation per run). Ours: \`createContext({ contextSize: 1024, batchSize: ${BATCH}, ubatchSize: ${UBATCH}, threads, threadsBatch: threads })\`, flash attention 'auto'. node-llama-cpp: getLlama(${settings.nodeLlamaCpp.getLlama.split(', env')[0]}), createContext(${settings.nodeLlamaCpp.createContext}). Flash attention resolved to: ${Object.entries(faResolved).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
     '',
     `pp512: ${settings.pp}.`,
